@@ -82,6 +82,14 @@ class PeopleIndex:
             found = [p for p in found if p.school == school]
         return sorted(found, key=lambda p: p.email)
 
+    def by_slack_id(self, user_id: str) -> Person | None:
+        return next((p for p in self._by_email.values() if p.slack_user_id == user_id), None)
+
+    def by_teams_id(self, aad_object_id: str) -> Person | None:
+        return next(
+            (p for p in self._by_email.values() if p.teams_aad_object_id == aad_object_id), None
+        )
+
     def manager_of(self, person: Person) -> Person | None:
         return self.get(person.line_manager) if person.line_manager else None
 
