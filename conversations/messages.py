@@ -121,12 +121,14 @@ class TurnResult:
     """What the speaker sees now, and what must reach other people.
 
     ``answered``: the labels of what was chosen, so the adapter can replace the question it
-    was chosen on with the answer and no buttons. ``stale``: the question answered was no
+    was chosen on with the answer and no buttons. ``replace``: the new look of the card whose
+    button was pressed (the decision shown, no buttons). ``stale``: the question answered was no
     longer current and nothing changed.
     """
 
     replies: list[Message] = field(default_factory=list)
     outbound: list[Outbound] = field(default_factory=list)
     answered: tuple[str, ...] = ()
+    replace: Card | None = None
     stale: bool = False
     duplicate: bool = False

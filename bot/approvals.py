@@ -1,0 +1,229 @@
+"""Creating requests and carrying out decisions, inside a turn's transaction.
+
+Storage layout (all JSON):
+  request/SM-0042          the request record (conversations.requests)
+  meta/counter-request     {"next": 43}: readable ids, allocated under the transaction
+  mine/<email>             {"ids": [...]}: the requester's requests, newest first
+  pending/<email>          {"ids": [...]}: requests waiting on this approver now
+  index/open               {"ids": [...]}: every request still open (for jobs and digests)
+  account/<id>             the register of approved official accounts
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.tx import Tx, iso
+from conversations import render
+from conversations.flows import Account, Evaluation
+from conversations.messages import Message, Outbound
+from conversations.people import PeopleIndex, Person
+from conversations.policy import PolicyPack
+from conversations.requests import (
+    Change,
+    RequestRecord,
+    acknowledge,
+    decide,
+    new_request,
+    pending_steps,
+    withdraw,
+)
+from conversations.routing import RouteStep, Unroutable, route_approval, route_referral
+
+ID_PREFIX = "SM"
+KINDS = {"check_post": "post", "new_account": "account", "report_concern": "concern"}
+
+
+@dataclass
+class DeskResult:
+    replies: list[Message] = field(default_factory=list)
+    outbound: list[Outbound] = field(default_factory=list)
+    record: RequestRecord | None = None
+    refusal: str = ""
+
+
+def card_key(request_id: str, step: int) -> str:
+    return f"card:{request_id}:{step}"
+
+
+async def _index_add(tx: Tx, key: str, request_id: str, cap: int | None = None) -> None:
+    doc = await tx.get(key) or {"ids": []}
+    ids = [request_id] + [i for i in doc["ids"] if i != request_id]
+    tx.put(key, {"ids": ids[:cap] if cap else ids})
+
+
+async def _index_remove(tx: Tx, key: str, request_id: str) -> None:
+    doc = await tx.get(key)
+    if doc and request_id in doc["ids"]:
+        doc["ids"] = [i for i in doc["ids"] if i != request_id]
+        if doc["ids"]:
+            tx.put(key, doc)
+        else:
+            tx.delete(key)
+
+
+async def load_accounts(tx: Tx) -> list[Account]:
+    docs = await tx.storage.scan("account/")
+    return [
+        Account(r.value["id"], r.value["name"], r.value["platform"], r.value["school"])
+        for _, r in docs
+    ]
+
+
+class ApprovalDesk:
+    def __init__(self, pack: PolicyPack) -> None:
+        self.pack = pack
+
+    async def create(
+        self, tx: Tx, person: Person, people: PeopleIndex, evaluation: Evaluation,
+        accounts: list[Account], now: datetime,
+    ) -> DeskResult:
+        flow = self.pack.flow(evaluation.flow)
+        answers = evaluation.answers
+        account = next((a for a in accounts if a.id in answers.get("account", ())), None)
+        try:
+            if evaluation.outcome == "refer":
+                steps = route_referral(evaluation.requirements, person, people)
+            else:
+                steps = route_approval(evaluation.requirements, person, people,
+                                       account.school if account else "")
+        except Unroutable as exc:
+            tx.append_audit(now, {"event": "unroutable", "actor": person.email,
+                                  "flow": flow.name, "detail": str(exc)})
+            return DeskResult(refusal=f"I couldn't find anyone to take this: {exc}. "
+                                      f"Please contact {self.pack.contact}.")
+        request_id = await self._next_id(tx)
+        shown = self._answers_that_mattered(evaluation, account)
+        extra: dict[str, Any] = {"warnings": [w.explain for w in evaluation.warnings]}
+        if account:
+            extra["account_id"] = account.id
+        if flow.name == "new_account":
+            extra["account"] = {
+                "platform": flow.question("platform").label_of(answers["platform"][0]),
+                "name": answers["name"][0], "purpose": answers["purpose"][0],
+                "runner": answers["runner"][0], "school": person.school,
+            }
+        draft_key = {"check_post": "draft", "report_concern": "details"}.get(flow.name, "purpose")
+        record = new_request(
+            request_id=request_id, kind=KINDS[flow.name], requester=person.email,
+            requester_name=person.name, school=person.school, now=iso(now), steps=steps,
+            names={s.approver: _name(people, s) for s in steps},
+            draft=(answers.get(draft_key) or [""])[0], answers=shown,
+            answer_values={k: list(v) for k, v in answers.items() if k != draft_key},
+            clauses=evaluation.clauses, rules=[r.id for r in evaluation.requirements],
+            sequential=evaluation.outcome == "approval", extra=extra,
+        )
+        tx.put(f"request/{request_id}", record)
+        await _index_add(tx, f"mine/{person.email}", request_id, cap=50)
+        await _index_add(tx, "index/open", request_id)
+        outbound = []
+        for i in pending_steps(record):
+            await _index_add(tx, f"pending/{record['steps'][i]['approver']}", request_id)
+            outbound.append(Outbound(record["steps"][i]["approver"],
+                                     render.approver_card(record, i), card_key(request_id, i)))
+        tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
+                              "kind": record["kind"], "clauses": record["clauses"],
+                              "approvers": [s.approver for s in steps]})
+        return DeskResult(render.request_created(self.pack, record), outbound, record)
+
+    async def act(
+        self, tx: Tx, person: Person, name: str, request_id: str, comment: str, now: datetime
+    ) -> DeskResult:
+        """Approve, reject, acknowledge or withdraw; refusals are recorded, nothing changes."""
+        record = await tx.get(f"request/{request_id}")
+        if record is None:
+            return DeskResult(refusal=f"I can't find a request {request_id}.")
+        stamp = iso(now)
+        if name in ("approve", "reject"):
+            change = decide(record, person.email, name, comment, stamp, person.name)
+        elif name == "acknowledge":
+            change = acknowledge(record, person.email, stamp)
+        elif name == "withdraw":
+            change = withdraw(record, person.email, stamp)
+        else:
+            return DeskResult(refusal="That button isn't one I know.")
+        for event in change.events:
+            tx.append_audit(now, event)
+        if not change.applied:
+            return DeskResult(record=record, refusal=change.refusal)
+        tx.put(f"request/{request_id}", change.record)
+        return DeskResult(record=change.record,
+                          outbound=await self._after(tx, record, change, person))
+
+    async def _after(
+        self, tx: Tx, before: RequestRecord, change: Change, actor: Person
+    ) -> list[Outbound]:
+        """Index upkeep and the messages a change sends: updated cards, the requester's news."""
+        after = change.record
+        rid = after["id"]
+        out: list[Outbound] = []
+        for i, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True)):
+            if old["state"] == "pending" and new["state"] != "pending":
+                await _index_remove(tx, f"pending/{new['approver']}", rid)
+            if old["state"] != new["state"] and old["state"] != "waiting":
+                out.append(Outbound(new["approver"], render.approver_card(after, i),
+                                    card_key(rid, i)))
+            if old["state"] == "waiting" and new["state"] == "pending":
+                await _index_add(tx, f"pending/{new['approver']}", rid)
+                out.append(Outbound(new["approver"], render.approver_card(after, i),
+                                    card_key(rid, i)))
+                out.append(Outbound(after["requester"], render.step_progress(after)))
+        if after["status"] != before["status"]:
+            if after["status"] not in ("pending", "referred"):
+                await _index_remove(tx, "index/open", rid)
+            if after["status"] in ("approved", "rejected"):
+                out.append(Outbound(after["requester"], render.requester_outcome(after)))
+            if after["status"] == "approved" and after["kind"] == "account":
+                self._register_account(tx, after)
+        if after["kind"] == "concern" and actor.email != after["requester"]:
+            out.append(Outbound(after["requester"], render.Text(
+                f"{actor.name} has your report {rid} in hand.")))
+        return out
+
+    def _register_account(self, tx: Tx, record: RequestRecord) -> None:
+        acc = record["account"]
+        account_id = f"acct-{record['id']}"
+        tx.put(f"account/{account_id}", {
+            "id": account_id, "name": acc["name"], "platform": acc["platform"],
+            "school": acc["school"], "purpose": acc["purpose"], "runner": acc["runner"],
+            "request": record["id"], "approved_by": record["decided_by"],
+            "approved_at": record["decided_at"],
+        })
+
+    async def _next_id(self, tx: Tx) -> str:
+        counter = await tx.get("meta/counter-request") or {"next": 1}
+        number = int(counter["next"])
+        tx.put("meta/counter-request", {"next": number + 1})
+        return f"{ID_PREFIX}-{number:04d}"
+
+    def _answers_that_mattered(
+        self, evaluation: Evaluation, account: Account | None
+    ) -> list[tuple[str, str]]:
+        flow = self.pack.flow(evaluation.flow)
+        used = {k for r in evaluation.requirements + evaluation.warnings for k in r.when}
+        shown = []
+        for q in flow.questions:
+            values = evaluation.answers.get(q.id)
+            if not values or q.kind == "text" and q.id in ("draft", "details", "purpose"):
+                continue
+            if q.kind == "text" or q.id in used or q.id in ("channel", "account", "platform"):
+                if q.kind == "account" and account is not None:
+                    label = f"{account.name} ({account.platform}, {account.school})"
+                else:
+                    label = ", ".join(q.label_of(v) for v in values)
+                shown.append((q.short, label))
+        return shown
+
+
+def _name(people: PeopleIndex, step: RouteStep) -> str:
+    person = people.get(step.approver)
+    return person.name if person else step.approver
+
+
+async def requests_for(tx: Tx, index_key: str) -> list[RequestRecord]:
+    doc = await tx.get(index_key)
+    ids = doc["ids"] if doc else []
+    found = await tx.storage.read([f"request/{i}" for i in ids])
+    return [found[f"request/{i}"].value for i in ids if f"request/{i}" in found]

@@ -1,0 +1,138 @@
+"""Getting messages to people: a transactional outbox and the channels that reach people.
+
+A turn stages its outbound messages in the outbox in the same batch as the state change that
+caused them, so nothing acknowledged is lost: if the process dies after the commit, the next
+flush delivers them. A flush claims each item with a conditional write before delivering it,
+so two replicas never deliver the same item twice.
+
+Each person is reached on the platform where the bot last saw them (``presence/<email>``), or
+else the one the directory names (a Slack or Teams id), or else the local inbox that the
+terminal chat and the web playground read.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.tx import Tx, iso
+from conversations.codec import message_from_json, message_to_json
+from conversations.messages import Message, Outbound
+from conversations.people import PeopleIndex, Person
+from storage.base import Conflict, Delete, Put, Storage
+
+log = logging.getLogger(__name__)
+LOCAL = "local"
+CLAIM_TIMEOUT = timedelta(minutes=2)
+
+
+class Channel(Protocol):
+    """Something that reaches people: a platform adapter, or the local inbox."""
+
+    name: str
+
+    async def deliver(self, person: Person, message: Message, key: str) -> None:
+        """Send ``message`` (replacing the one sent earlier under ``key``, if any).
+
+        Raise to have the item kept and retried at the next flush.
+        """
+
+
+class LocalInbox:
+    """Messages for people who use the terminal chat or the web playground."""
+
+    name = LOCAL
+
+    def __init__(self, storage: Storage, clock: Callable[[], datetime]) -> None:
+        self.storage = storage
+        self.clock = clock
+
+    async def deliver(self, person: Person, message: Message, key: str) -> None:
+        stamp = iso(self.clock())
+        ident = key or f"{stamp}-{uuid.uuid4().hex[:8]}"
+        existing = await self.storage.get(f"inbox/{person.email}/{ident}")
+        first = existing.value["first_at"] if existing else stamp
+        await self.storage.write([Put(f"inbox/{person.email}/{ident}", {
+            "at": stamp, "first_at": first, "key": key, "message": message_to_json(message),
+        })])
+
+    async def messages(self, email: str) -> list[tuple[str, Message]]:
+        """(time, message) pairs for ``email``, oldest first; updated cards keep their place."""
+        docs = await self.storage.scan(f"inbox/{email.lower()}/")
+        ordered = sorted(docs, key=lambda kv: kv[1].value["first_at"])
+        return [(r.value["at"], message_from_json(r.value["message"])) for _, r in ordered]
+
+
+class Outbox:
+    def __init__(self, storage: Storage, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.storage = storage
+        self.clock = clock
+        self.channels: dict[str, Channel] = {}
+
+    def register(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    def stage(self, tx: Tx, outbound: Sequence[Outbound], now: datetime) -> None:
+        for i, item in enumerate(outbound):
+            tx.create(f"outbox/{iso(now)}-{i:03d}-{uuid.uuid4().hex[:8]}", {
+                "to": item.to, "key": item.key, "message": message_to_json(item.message),
+                "created_at": iso(now), "claimed_at": None, "attempts": 0,
+            })
+
+    async def note_presence(self, email: str, platform: str) -> None:
+        """Remember where a person last spoke to the bot (written only when it changes)."""
+        key = f"presence/{email.lower()}"
+        current = await self.storage.get(key)
+        if current is None or current.value.get("platform") != platform:
+            await self.storage.write([Put(key, {"platform": platform, "at": iso(self.clock())})])
+
+    async def channel_for(self, person: Person) -> Channel:
+        presence = await self.storage.get(f"presence/{person.email}")
+        preferred = [presence.value["platform"]] if presence else []
+        if person.slack_user_id:
+            preferred.append("slack")
+        if person.teams_aad_object_id:
+            preferred.append("teams")
+        for name in preferred:
+            if name in self.channels:
+                return self.channels[name]
+        return self.channels[LOCAL]
+
+    async def flush(self, people: PeopleIndex) -> int:
+        """Deliver every item due; returns how many were delivered."""
+        delivered = 0
+        for key, record in await self.storage.scan("outbox/"):
+            item = record.value
+            now = self.clock()
+            if item.get("claimed_at") and now - _parse(item["claimed_at"]) < CLAIM_TIMEOUT:
+                continue  # another worker has it
+            claimed = {**item, "claimed_at": iso(now), "attempts": item.get("attempts", 0) + 1}
+            try:
+                etags = await self.storage.write([Put(key, claimed, record.etag)])
+            except Conflict:
+                continue
+            person = people.get(item["to"])
+            if person is None:
+                log.warning("outbound message to someone no longer in the directory dropped")
+                await self.storage.write([Delete(key)])
+                continue
+            channel = await self.channel_for(person)
+            try:
+                await channel.deliver(person, message_from_json(item["message"]), item["key"])
+            except Exception:  # a platform failure must not lose the message: retried later
+                log.exception("delivery failed; kept for retry", extra={"channel": channel.name})
+                await self.storage.write([Put(key, {**claimed, "claimed_at": None})])
+                continue
+            try:
+                await self.storage.write([Delete(key, etags[key])])
+            except Conflict:
+                pass
+            delivered += 1
+        return delivered
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,0 +1,301 @@
+"""The application: one turn in, neutral replies and outbound messages out.
+
+Every adapter (terminal, web playground, Slack, Teams) turns what a person did into a
+:class:`conversations.messages.Turn` and calls :meth:`PolicyBot.handle`. The turn is computed
+inside an optimistic transaction (:mod:`bot.tx`): the conversation state, requests, indexes,
+audit entries, outbox and the platform event marker are committed together, so a restart
+resumes at the same question and a retried event is applied once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.approvals import ApprovalDesk, load_accounts, requests_for
+from bot.delivery import Outbox
+from bot.directory import DirectoryStore
+from bot.tx import Tx, iso
+from conversations import intents, render
+from conversations.ask import PolicyIndex
+from conversations.flows import FlowRunner, Progress, State, idle
+from conversations.messages import (
+    Action,
+    Card,
+    Choice,
+    Message,
+    Press,
+    Text,
+    Turn,
+    TurnResult,
+)
+from conversations.people import PeopleIndex, Person
+from conversations.policy import PolicyPack
+from storage.base import Conflict, Storage
+
+log = logging.getLogger(__name__)
+# What a turn produced for the speaker, and the conversation state to store.
+Handled = tuple[TurnResult, State]
+MAX_ATTEMPTS = 8
+FLOW_INTENTS = ("check_post", "new_account", "report_concern")
+MENU_ACTIONS = (
+    Action("start", "Check a post", value="check_post", style="primary"),
+    Action("start", "New account", value="new_account"),
+    Action("start", "Report a concern", value="report_concern"),
+    Action("start", "My requests", value="my_requests"),
+    Action("start", "Pending for me", value="pending"),
+)
+
+
+class PolicyBot:
+    def __init__(
+        self,
+        storage: Storage,
+        pack: PolicyPack,
+        directory: DirectoryStore,
+        outbox: Outbox,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.storage = storage
+        self.pack = pack
+        self.directory = directory
+        self.outbox = outbox
+        self.clock = clock
+        self.runner = FlowRunner(pack)
+        self.desk = ApprovalDesk(pack)
+        self.index = PolicyIndex(pack)
+
+    async def handle(self, turn: Turn) -> TurnResult:
+        """Apply one turn; returns what the speaker sees. Outbound messages are in the outbox."""
+        people = await self.directory.snapshot()
+        person = people.get(turn.person)
+        if person is None:
+            return TurnResult(replies=[self.not_set_up()])
+        marker = f"seen/{hashlib.sha256(turn.event_id.encode()).hexdigest()[:32]}"
+        for _attempt in range(MAX_ATTEMPTS):
+            tx = Tx(self.storage)
+            if turn.event_id:
+                if await tx.get(marker) is not None:
+                    return TurnResult(duplicate=True)
+                tx.create(marker, {"at": iso(self.clock())})
+            result = await self._turn(tx, person, people, turn)
+            self.outbox.stage(tx, result.outbound, self.clock())
+            try:
+                await tx.commit()
+            except Conflict as conflict:
+                if conflict.key == marker:
+                    return TurnResult(duplicate=True)
+                log.info("turn retried after a concurrent change", extra={"key": conflict.key})
+                continue
+            return result
+        raise RuntimeError("the turn could not be applied: too many concurrent changes")
+
+    def not_set_up(self) -> Text:
+        return Text(
+            "Sorry, you're not set up to use this bot yet: I can't find you in the staff "
+            f"directory. Please contact {self.pack.contact}."
+        )
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    async def _turn(self, tx: Tx, person: Person, people: PeopleIndex, turn: Turn) -> TurnResult:
+        conv_key = f"conversation/{person.email}"
+        state: State = await tx.get(conv_key) or idle(None)
+        result, new_state = await self._dispatch(tx, person, people, state, turn)
+        if new_state != state:
+            tx.put(conv_key, new_state)
+        return result
+
+    async def _dispatch(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, turn: Turn
+    ) -> Handled:
+        if turn.press is not None:
+            return await self._press(tx, person, people, state, turn.press)
+        if turn.choice is not None:
+            if not state.get("flow") or turn.choice.token != state.get("token"):
+                return _with_state(TurnResult(stale=True, replies=[Text(
+                    "That question has already been answered, so nothing changed.")]), state)
+            return await self._answer(tx, person, people, state, turn.choice)
+        text = turn.text.strip()
+        if not text:
+            return self._menu(state, "")
+        if state.get("flow") and state.get("asked"):
+            command = intents.is_command(self.pack, text)
+            if command:
+                return await self._intent(tx, person, people, state, command, text)
+            question = self.pack.flow(state["flow"]).question(state["asked"])
+            if question.kind == "text":
+                return await self._answer(tx, person, people, state,
+                                          Choice(state["token"], text=text))
+            wanted = intents.detect(self.pack, text)
+            accounts = await load_accounts(tx)
+            progress = self.runner.answer(state, person, Choice(state["token"], text=text),
+                                          accounts)
+            if wanted and progress.state is state and not progress.answered:
+                return await self._intent(tx, person, people, state, wanted, text)
+            return await self._progressed(tx, person, people, progress, accounts)
+        wanted = intents.detect(self.pack, text)
+        if wanted:
+            return await self._intent(tx, person, people, state, wanted, text)
+        if intents.looks_like_question(text):
+            return self._ask(state, text)
+        return self._menu(state, "I'm not sure what you mean. Here is what I can do:")
+
+    async def _intent(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, name: str, text: str
+    ) -> Handled:
+        if name == "cancel":
+            said = "Cancelled: nothing was sent." if state.get("flow") else "Nothing to cancel."
+            return _with_state(TurnResult(replies=[Text(said)]), idle(state))
+        if name == "restart":
+            if state.get("flow"):
+                return await self._start(tx, person, people, state, state["flow"], {})
+            return self._menu(state, "")
+        if name == "help":
+            return self._menu(state, "")
+        if name == "my_requests":
+            mine = await requests_for(tx, f"mine/{person.email}")
+            return _with_state(TurnResult(replies=render.request_list(
+                "Your requests", mine[:10], "You haven't made any requests yet.", "requester")),
+                state)
+        if name == "pending":
+            return await self._pending(tx, person, state)
+        if name == "withdraw":
+            request_id = intents.request_id_in(text)
+            if request_id:
+                return await self._press(tx, person, people, state,
+                                         Press("withdraw", request_id))
+            mine = [r for r in await requests_for(tx, f"mine/{person.email}")
+                    if r["status"] in ("pending",)]
+            return _with_state(TurnResult(replies=render.request_list(
+                "Which request do you want to withdraw?", mine,
+                "You have no pending requests to withdraw.", "requester")), state)
+        preset = {}
+        if name == "check_post":
+            draft = _draft_after_colon(text)
+            if draft:
+                preset["draft"] = [draft]
+        return await self._start(tx, person, people, state, name, preset)
+
+    async def _start(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, flow: str,
+        preset: dict[str, list[str]],
+    ) -> Handled:
+        accounts = await load_accounts(tx)
+        progress = self.runner.start(state, flow, person, accounts, preset)
+        intro = Text(f"*{self.pack.flow(flow).title}*. Say \"cancel\" at any time to stop.")
+        result, new_state = await self._progressed(tx, person, people, progress, accounts)
+        result.replies.insert(0, intro)
+        return result, new_state
+
+    async def _answer(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
+    ) -> Handled:
+        accounts = await load_accounts(tx)
+        progress = self.runner.answer(state, person, choice, accounts)
+        return await self._progressed(tx, person, people, progress, accounts)
+
+    async def _progressed(
+        self, tx: Tx, person: Person, people: PeopleIndex, progress: Progress, accounts: list
+    ) -> Handled:
+        result = TurnResult(replies=list(progress.replies), answered=progress.answered,
+                            stale=progress.stale)
+        evaluation = progress.finished
+        if evaluation is None:
+            return _with_state(result, progress.state)
+        now = self.clock()
+        outcome_event = {"event": "checked", "actor": person.email, "flow": evaluation.flow,
+                         "outcome": evaluation.outcome, "clauses": list(evaluation.clauses),
+                         "rules": [r.id for r in evaluation.refusals + evaluation.requirements
+                                   + evaluation.warnings]}
+        if evaluation.outcome == "refuse":
+            tx.append_audit(now, outcome_event)
+            result.replies += render.refusal(self.pack, evaluation)
+        elif evaluation.outcome == "allow":
+            tx.append_audit(now, outcome_event)
+            result.replies += render.allowed(self.pack, evaluation)
+        else:
+            desk = await self.desk.create(tx, person, people, evaluation, accounts, now)
+            if desk.refusal:
+                result.replies.append(Text(desk.refusal))
+            result.replies += desk.replies
+            result.outbound += desk.outbound
+        return _with_state(result, progress.state)
+
+    async def _press(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, press: Press
+    ) -> Handled:
+        if press.name == "start":
+            if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
+                return await self._intent(tx, person, people, state, press.value, "")
+            return self._menu(state, "")
+        desk = await self.desk.act(tx, person, press.name, press.request_id, press.comment,
+                                   self.clock())
+        if desk.refusal:
+            return _with_state(TurnResult(replies=[Text(desk.refusal)], stale=True), state)
+        result = TurnResult(replies=[Text(_done_text(press.name, press.request_id))],
+                            outbound=desk.outbound)
+        # The pressed card now shows the decision; the adapter replaces it in place.
+        result.replace = next((o.message for o in desk.outbound
+                               if o.to == person.email and isinstance(o.message, Card)), None)
+        return _with_state(result, state)
+
+    async def _pending(self, tx: Tx, person: Person, state: State) -> Handled:
+        from conversations.requests import pending_steps  # noqa: PLC0415
+
+        waiting = await requests_for(tx, f"pending/{person.email}")
+        cards: list[Message] = []
+        for record in waiting:
+            for i in pending_steps(record):
+                if record["steps"][i]["approver"] == person.email:
+                    cards.append(render.approver_card(record, i))
+        if not cards:
+            cards = [Text("Nothing is waiting for you.")]
+        else:
+            cards.insert(0, Text(f"*Waiting for you* ({len(cards)})"))
+        return _with_state(TurnResult(replies=cards), state)
+
+    def _ask(self, state: State, question: str) -> Handled:
+        hits = self.index.search(question)
+        if not hits:
+            body = (f"I couldn't find anything in the policy about that. Please ask "
+                    f"{self.pack.contact}. If you want to check a post, say \"check a post\".")
+            return _with_state(TurnResult(replies=[Text(body)]), state)
+        body = "\n".join(f"*{h.clause.number} {h.clause.title}*: {h.clause.plain}" for h in hits)
+        card = Card(title="What the policy says", body=body,
+                    fields=(("Clauses", ", ".join(h.clause.number for h in hits)),),
+                    footer="Want to check a specific post? Say \"check a post\".")
+        return _with_state(TurnResult(replies=[card]), state)
+
+    def _menu(self, state: State, lead: str) -> Handled:
+        body = ("I help you check a social media post against the Trust's Social Media Policy "
+                "before you post it, and get the approval it needs. You can also ask me about "
+                "the policy in your own words, request a new official account or report a "
+                "concern. Say \"cancel\" or \"start again\" at any point.")
+        card = Card(title=lead or "What would you like to do?", body=body, actions=MENU_ACTIONS)
+        replies: list[Message] = [card]
+        if state.get("flow"):
+            replies.append(Text("You were in the middle of something; here is where we were."))
+        result = TurnResult(replies=replies)
+        return _with_state(result, state)
+
+
+def _with_state(result: TurnResult, state: State) -> Handled:
+    return result, state
+
+
+def _done_text(name: str, request_id: str) -> str:
+    return {
+        "approve": f"You approved {request_id}.",
+        "reject": f"You rejected {request_id}. The requester has been told why.",
+        "acknowledge": f"Thank you: {request_id} is marked as in hand.",
+        "withdraw": f"{request_id} is withdrawn.",
+    }.get(name, "Done.")
+
+
+def _draft_after_colon(text: str) -> str:
+    """"Can I post this: <draft>" carries the draft; keep it so it isn't asked again."""
+    head, sep, tail = text.partition(":")
+    return tail.strip() if sep and len(tail.strip()) >= 10 and len(head) < 80 else ""

@@ -1,0 +1,66 @@
+"""Optimistic transactions over the storage contract.
+
+Everything a turn reads is remembered with its etag; everything it writes is committed in one
+batch that expects those etags. If another process changed any of it meanwhile the batch
+fails as a whole with :class:`storage.base.Conflict` and the turn is computed again from fresh
+data. That is how a request is decided once even with two replicas and two clicks.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import datetime
+from typing import Any
+
+from storage.base import ABSENT, JSON, Delete, Put, Storage
+
+
+class Tx:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._seen: dict[str, str | None] = {}
+        self._values: dict[str, JSON | None] = {}
+        self._changes: dict[str, Put | Delete] = {}
+
+    async def get(self, key: str) -> JSON | None:
+        if key in self._changes:
+            change = self._changes[key]
+            return copy.deepcopy(change.value) if isinstance(change, Put) else None
+        if key not in self._seen:
+            record = await self.storage.get(key)
+            self._seen[key] = record.etag if record else None
+            self._values[key] = record.value if record else None
+        value = self._values[key]
+        return copy.deepcopy(value) if value is not None else None
+
+    def _expect(self, key: str) -> Any:
+        if key not in self._seen:
+            return None
+        etag = self._seen[key]
+        return ABSENT if etag is None else etag
+
+    def put(self, key: str, value: JSON) -> None:
+        self._changes[key] = Put(key, value, self._expect(key))
+
+    def create(self, key: str, value: JSON) -> None:
+        """A key that must not exist yet (an event marker, an audit entry)."""
+        self._changes[key] = Put(key, value, ABSENT)
+
+    def delete(self, key: str) -> None:
+        self._changes[key] = Delete(key, self._expect(key))
+
+    def append_audit(self, now: datetime, entry: JSON) -> None:
+        self.create(f"audit/{iso(now)}-{uuid.uuid4().hex[:8]}", entry)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._changes)
+
+    async def commit(self) -> None:
+        if self._changes:
+            await self.storage.write(list(self._changes.values()))
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

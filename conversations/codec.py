@@ -1,0 +1,50 @@
+"""Neutral messages to and from JSON, for the outbox and the local inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.messages import Action, Card, Message, Option, Question, Text
+
+
+def message_to_json(message: Message) -> dict[str, Any]:
+    if isinstance(message, Text):
+        return {"type": "text", "text": message.text}
+    if isinstance(message, Question):
+        return {
+            "type": "question", "token": message.token, "prompt": message.prompt,
+            "options": [[o.value, o.label] for o in message.options],
+            "multiple": message.multiple, "free_text": message.free_text,
+            "detail": message.detail,
+        }
+    return {
+        "type": "card", "title": message.title, "fields": [list(f) for f in message.fields],
+        "body": message.body, "request_id": message.request_id, "footer": message.footer,
+        "actions": [
+            {"name": a.name, "label": a.label, "request_id": a.request_id, "value": a.value,
+             "style": a.style, "needs_reason": a.needs_reason}
+            for a in message.actions
+        ],
+    }
+
+
+def message_from_json(data: dict[str, Any]) -> Message:
+    kind = data.get("type")
+    if kind == "text":
+        return Text(str(data["text"]))
+    if kind == "question":
+        return Question(
+            token=str(data["token"]), prompt=str(data["prompt"]),
+            options=tuple(Option(str(v), str(label)) for v, label in data.get("options", [])),
+            multiple=bool(data.get("multiple")), free_text=bool(data.get("free_text")),
+            detail=str(data.get("detail", "")),
+        )
+    if kind == "card":
+        return Card(
+            title=str(data["title"]),
+            fields=tuple((str(k), str(v)) for k, v in data.get("fields", [])),
+            body=str(data.get("body", "")), request_id=str(data.get("request_id", "")),
+            footer=str(data.get("footer", "")),
+            actions=tuple(Action(**a) for a in data.get("actions", [])),
+        )
+    raise ValueError(f"unknown message type {kind!r}")

@@ -1,0 +1,152 @@
+"""Checks a loaded policy pack: references, roles, clauses, and every path through each flow.
+
+Paths are explored by running the real flow runner over every answer of every question (each
+option of a multiple-choice question on its own), for a school and a central-team person, so
+"unreachable" and "ends without an outcome" mean exactly what the bot would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from conversations.flows import Account, FlowRunner
+from conversations.messages import Choice, Question
+from conversations.people import CENTRAL, Person
+from conversations.policy import (
+    APPROVER_ROLES,
+    UNLISTED_ACCOUNT,
+    Flow,
+    PolicyPack,
+)
+
+KNOWN_INTENTS = frozenset(
+    {"cancel", "restart", "help", "my_requests", "pending", "withdraw", "new_account",
+     "report_concern", "check_post"}
+)
+# Flows that must always end in a request: a path ending "allowed" there is a gap in the pack.
+REQUEST_FLOWS = frozenset({"new_account", "report_concern"})
+_SAMPLE_ACCOUNTS = (Account("acct-1", "Sample account", "X", "Sample School"),)
+_PEOPLE = (
+    Person("school@check", "School person", "Sample School"),
+    Person("central@check", "Central person", CENTRAL),
+)
+
+
+def check_pack(pack: PolicyPack) -> list[str]:
+    problems: list[str] = []
+
+    def fail(place: str, message: str) -> None:
+        problems.append(f"{pack.source}: {place}: {message}")
+
+    for i, reminder in enumerate(pack.reminders):
+        for c in reminder.clauses:
+            if c not in pack.clauses:
+                fail(f"reminders[{i}]", f"cites clause {c}, which the pack does not define")
+    for c in pack.consequences.clauses:
+        if c not in pack.clauses:
+            fail("consequences", f"cites clause {c}, which the pack does not define")
+    for intent in pack.intents:
+        if intent not in KNOWN_INTENTS:
+            fail(f"intents.{intent}", f"unknown intent; known: {', '.join(sorted(KNOWN_INTENTS))}")
+    for flow in pack.flows.values():
+        _check_references(pack, flow, fail)
+    if not problems:
+        for flow in pack.flows.values():
+            _check_paths(pack, flow, fail)
+    return problems
+
+
+def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
+    seen: dict[str, set[str]] = {}
+    for i, q in enumerate(flow.questions):
+        place = f"flows.{flow.name}.questions[{i}] ({q.id})"
+        if q.id in seen:
+            fail(place, "a question with this id comes earlier")
+        values = [o.value for o in q.options]
+        if len(values) != len(set(values)):
+            fail(place, "two options share a value")
+        if q.kind in ("choice", "multi") and not q.options:
+            fail(place, f"a {q.kind} question needs options")
+        for key, wanted in q.ask_if.items():
+            if key not in seen:
+                fail(place, f"ask_if refers to {key!r}, which is not an earlier question")
+            elif seen[key] and not set(wanted) <= seen[key]:
+                fail(place, f"ask_if expects {sorted(set(wanted) - seen[key])} from {key!r}, "
+                            "which it never answers")
+        seen[q.id] = set(values) | ({UNLISTED_ACCOUNT} if q.kind == "account" else set())
+        if q.kind == "account":
+            seen[q.id] = set()  # any account id may be chosen
+    rule_ids: set[str] = set()
+    for i, rule in enumerate(flow.rules):
+        place = f"flows.{flow.name}.rules[{i}] ({rule.id})"
+        if rule.id in rule_ids:
+            fail(place, "a rule with this id comes earlier")
+        rule_ids.add(rule.id)
+        if not rule.clauses:
+            fail(place, "cites no clause: every outcome must cite the clauses behind it")
+        for c in rule.clauses:
+            if c not in pack.clauses:
+                fail(place, f"cites clause {c}, which the pack does not define")
+        for role in rule.approvers:
+            if role not in APPROVER_ROLES:
+                fail(place, f"unknown approver role {role!r}; known: "
+                            f"{', '.join(sorted(APPROVER_ROLES))}")
+        if rule.outcome in ("approval", "refer") and not rule.approvers:
+            fail(place, f"an {rule.outcome} rule must name its approvers")
+        if not rule.explain:
+            fail(place, "needs an explanation in plain words")
+        for key, wanted in rule.when.items():
+            if key == "person.central":
+                if not set(wanted) <= {"true", "false"}:
+                    fail(place, "person.central is true or false")
+            elif key not in seen:
+                fail(place, f"refers to {key!r}, which is not a question of this flow")
+            elif seen[key] and not set(wanted) <= seen[key]:
+                fail(place, f"expects {sorted(set(wanted) - seen[key])} from {key!r}, "
+                            "which is not one of its options")
+
+
+def _check_paths(pack: PolicyPack, flow: Flow, fail: Any) -> None:
+    runner = FlowRunner(pack)
+    asked: set[str] = set()
+    ends = 0
+    for person in _PEOPLE:
+        for outcome, path in _walk(runner, flow, person, asked):
+            ends += 1
+            if flow.name in REQUEST_FLOWS and outcome not in ("approval", "refer"):
+                fail(f"flows.{flow.name}", f"the path {path} ends without a request "
+                                           f"(outcome {outcome})")
+                return
+    for i, q in enumerate(flow.questions):
+        if q.id not in asked:
+            fail(f"flows.{flow.name}.questions[{i}] ({q.id})", "is never asked on any path")
+    if not ends:
+        fail(f"flows.{flow.name}", "no path ends in an outcome")
+
+
+def _walk(
+    runner: FlowRunner, flow: Flow, person: Person, asked: set[str]
+) -> Iterator[tuple[str, list[str]]]:
+    start = runner.start(None, flow.name, person, _SAMPLE_ACCOUNTS)
+    stack = [(start, [])]
+    while stack:
+        progress, path = stack.pop()
+        if progress.finished is not None:
+            yield progress.finished.outcome, path
+            continue
+        question = progress.replies[-1]
+        assert isinstance(question, Question)
+        asked.add(progress.state["asked"])
+        for answer in _answers(question):
+            nxt = runner.answer(progress.state, person, answer, _SAMPLE_ACCOUNTS)
+            if nxt.stale or (nxt.finished is None and nxt.state.get("asked") ==
+                             progress.state.get("asked")):
+                continue
+            stack.append((nxt, [*path, f"{progress.state['asked']}={answer.values or 'text'}"]))
+
+
+def _answers(question: Question) -> list[Choice]:
+    if question.free_text:
+        return [Choice(question.token, text="sample")]
+    return [Choice(question.token, values=(o.value,)) for o in question.options]

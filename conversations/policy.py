@@ -1,0 +1,279 @@
+"""The policy pack: questions, options, rules, clauses and approver roles, loaded from YAML.
+
+The pack is data. This module turns it into typed objects and reports every problem with the
+file name and the place in it (``flows.check_post.rules[3] (attack)``), so a Trust editing its
+own pack gets errors it can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+APPROVER_ROLES = frozenset(
+    {
+        "line_manager",
+        "headteacher",
+        "headteacher_or_ceo",
+        "account_headteacher",
+        "ceo",
+        "concern_lead",
+        "dpo",
+    }
+)
+QUESTION_KINDS = frozenset({"text", "choice", "multi", "account"})
+OUTCOMES = frozenset({"refuse", "warn", "approval", "refer"})
+# The answer value the "account" question gives when the account is not in the register.
+UNLISTED_ACCOUNT = "unlisted"
+FLOW_NAMES = ("check_post", "new_account", "report_concern")
+
+Outcome = Literal["refuse", "warn", "approval", "refer"]
+
+
+class PackError(Exception):
+    """The pack cannot be used; ``problems`` lists every place that is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Clause:
+    number: str
+    title: str
+    plain: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: str
+    kind: str
+    prompt: str
+    short: str = ""
+    options: tuple[OptionSpec, ...] = ()
+    ask_if: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def label_of(self, value: str) -> str:
+        return next((o.label for o in self.options if o.value == value), value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Mapping[str, tuple[str, ...]]
+    outcome: Outcome
+    clauses: tuple[str, ...]
+    explain: str
+    approvers: tuple[str, ...] = ()
+    revisable: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    title: str
+    questions: tuple[QuestionSpec, ...]
+    rules: tuple[Rule, ...]
+
+    def question(self, qid: str) -> QuestionSpec:
+        return next(q for q in self.questions if q.id == qid)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    clauses: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class PolicyPack:
+    source: str
+    id: str
+    title: str
+    next_review: date
+    contact: str
+    clauses: Mapping[str, Clause]
+    flows: Mapping[str, Flow]
+    reminders: tuple[Reminder, ...]
+    consequences: Reminder
+    intents: Mapping[str, tuple[str, ...]]
+
+    def flow(self, name: str) -> Flow:
+        return self.flows[name]
+
+    def clause(self, number: str) -> Clause:
+        return self.clauses[number]
+
+
+def default_pack_path() -> Path:
+    return Path(str(resources.files("conversations") / "packs" / "default.yaml"))
+
+
+def load_pack(path: str | Path | None = None) -> PolicyPack:
+    """Load and validate a pack; raises :class:`PackError` naming every problem."""
+    from conversations.pack_check import check_pack  # late: the checker walks a loaded pack
+
+    file = Path(path) if path else default_pack_path()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PackError([f"{file}: cannot be read ({exc.strerror})"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        raise PackError([f"{file}: not valid YAML at {where}"]) from None
+    builder = _Builder(str(file))
+    pack = builder.build(raw)
+    problems = builder.problems + (check_pack(pack) if pack is not None else [])
+    if problems or pack is None:
+        raise PackError(problems)
+    return pack
+
+
+class _Builder:
+    """Turns the raw YAML into typed objects, collecting structural problems as it goes."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def fail(self, place: str, message: str) -> None:
+        self.problems.append(f"{self.source}: {place}: {message}")
+
+    def build(self, raw: Any) -> PolicyPack | None:
+        if not isinstance(raw, dict):
+            self.fail("top level", "expected a mapping with policy, clauses and flows")
+            return None
+        meta = raw.get("policy") or {}
+        clauses = self._clauses(raw.get("clauses"))
+        flows = {}
+        for name in FLOW_NAMES:
+            spec = (raw.get("flows") or {}).get(name)
+            if not isinstance(spec, dict):
+                self.fail(f"flows.{name}", "missing")
+                continue
+            flows[name] = self._flow(name, spec)
+        try:
+            next_review = date.fromisoformat(str(meta.get("next_review")))
+        except ValueError:
+            self.fail("policy.next_review", "expected a date like 2027-01-01")
+            next_review = date.max
+        reminders = tuple(
+            Reminder(tuple(str(c) for c in r.get("clauses", [])), str(r.get("text", "")))
+            for r in raw.get("reminders") or []
+        )
+        cons = raw.get("consequences") or {}
+        intents = {
+            str(k): tuple(str(p).lower() for p in v) for k, v in (raw.get("intents") or {}).items()
+        }
+        return PolicyPack(
+            source=self.source,
+            id=str(meta.get("id", "")),
+            title=str(meta.get("title", "Social Media Policy")),
+            next_review=next_review,
+            contact=str(meta.get("contact", "your headteacher")),
+            clauses=clauses,
+            flows=flows,
+            reminders=reminders,
+            consequences=Reminder(tuple(str(c) for c in cons.get("clauses", [])),
+                                  str(cons.get("text", ""))),
+            intents=intents,
+        )
+
+    def _clauses(self, raw: Any) -> dict[str, Clause]:
+        if not isinstance(raw, dict):
+            self.fail("clauses", "missing: the pack must define the policy's clauses")
+            return {}
+        out = {}
+        for number, spec in raw.items():
+            if not isinstance(spec, dict) or not spec.get("plain"):
+                self.fail(f"clauses.{number}", "needs a title and a plain-words text")
+                continue
+            out[str(number)] = Clause(
+                number=str(number),
+                title=str(spec.get("title", "")),
+                plain=" ".join(str(spec["plain"]).split()),
+                keywords=tuple(str(k).lower() for k in spec.get("keywords") or []),
+            )
+        return out
+
+    def _flow(self, name: str, spec: dict[str, Any]) -> Flow:
+        questions = []
+        for i, q in enumerate(spec.get("questions") or []):
+            place = f"flows.{name}.questions[{i}]"
+            if not isinstance(q, dict) or "id" not in q:
+                self.fail(place, "a question needs an id")
+                continue
+            kind = str(q.get("kind", ""))
+            if kind not in QUESTION_KINDS:
+                self.fail(f"{place} ({q['id']})", f"unknown kind {kind!r}")
+            options = tuple(
+                OptionSpec(str(o["value"]), str(o["label"]))
+                for o in q.get("options") or []
+                if isinstance(o, dict) and "value" in o and "label" in o
+            )
+            if len(options) != len(q.get("options") or []):
+                self.fail(f"{place} ({q['id']})", "every option needs a value and a label")
+            questions.append(
+                QuestionSpec(
+                    id=str(q["id"]),
+                    kind=kind,
+                    prompt=" ".join(str(q.get("prompt", "")).split()),
+                    short=str(q.get("short") or q["id"]),
+                    options=options,
+                    ask_if=_conditions(q.get("ask_if")),
+                )
+            )
+        rules = []
+        for i, r in enumerate(spec.get("rules") or []):
+            place = f"flows.{name}.rules[{i}]"
+            if not isinstance(r, dict) or "id" not in r:
+                self.fail(place, "a rule needs an id")
+                continue
+            outcome = str(r.get("outcome", ""))
+            if outcome not in OUTCOMES:
+                self.fail(f"{place} ({r['id']})", f"unknown outcome {outcome!r}")
+                continue
+            rules.append(
+                Rule(
+                    id=str(r["id"]),
+                    when=_conditions(r.get("when")),
+                    outcome=outcome,  # type: ignore[arg-type]
+                    clauses=tuple(str(c) for c in r.get("clauses") or []),
+                    explain=" ".join(str(r.get("explain", "")).split()),
+                    approvers=tuple(str(a) for a in r.get("approvers") or []),
+                    revisable=bool(r.get("revisable", False)),
+                )
+            )
+        return Flow(name, str(spec.get("title", name)), tuple(questions), tuple(rules))
+
+
+def _conditions(raw: Any) -> dict[str, tuple[str, ...]]:
+    if not raw:
+        return {}
+    out = {}
+    for key, value in dict(raw).items():
+        values = value if isinstance(value, list) else [value]
+        out[str(key)] = tuple(_as_value(v) for v in values)
+    return out
+
+
+def _as_value(v: Any) -> str:
+    # YAML reads yes/no/true/false as booleans; the pack's values are strings.
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

@@ -1,0 +1,190 @@
+"""Neutral messages for outcomes, approvers' cards, notices and lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from conversations.flows import Evaluation
+from conversations.messages import Action, Card, Message, Text
+from conversations.policy import PolicyPack
+from conversations.requests import KIND_TITLES, RequestRecord
+from conversations.timefmt import when
+
+STATUS_WORDS = {
+    "pending": "waiting for approval",
+    "approved": "approved",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+    "expired": "expired",
+    "referred": "passed on",
+    "acknowledged": "in hand",
+}
+
+
+def cite(pack: PolicyPack, clauses: Sequence[str]) -> str:
+    """One line per clause: number, title and the pack's plain words."""
+    lines = []
+    for number in clauses:
+        clause = pack.clauses.get(number)
+        if clause is not None:
+            lines.append(f"*{number} {clause.title}*: {clause.plain}")
+    return "\n".join(lines)
+
+
+def reminders(pack: PolicyPack) -> str:
+    return "\n".join(
+        f"• {r.text} ({', '.join(r.clauses)})" for r in pack.reminders
+    )
+
+
+def refusal(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
+    reasons = "\n".join(
+        f"• {r.explain} ({', '.join(r.clauses)})" for r in evaluation.refusals
+    )
+    revisable = all(r.revisable for r in evaluation.refusals)
+    heading = "Not yet: please revise it" if revisable else "Not permitted"
+    body = f"{reasons}\n\n{cite(pack, evaluation.clauses)}"
+    if not revisable:
+        body += f"\n\n{pack.consequences.text}"
+    footer = "Say \"check a post\" to check a revised version." if revisable else ""
+    return [Card(title=f"{heading}: please don't post this", body=body,
+                 fields=(("Clauses", ", ".join(evaluation.clauses)),), footer=footer)]
+
+
+def allowed(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
+    warnings = "".join(f"• {w.explain} ({', '.join(w.clauses)})\n" for w in evaluation.warnings)
+    body = (warnings + "\n" if warnings else "") + "Remember:\n" + reminders(pack)
+    return [Card(title="Fine to post", body=body,
+                 fields=(("Clauses", ", ".join(_reminder_clauses(pack, evaluation))),))]
+
+
+def _reminder_clauses(pack: PolicyPack, evaluation: Evaluation) -> list[str]:
+    out = [c for w in evaluation.warnings for c in w.clauses]
+    out += [c for r in pack.reminders for c in r.clauses]
+    return list(dict.fromkeys(out))
+
+
+def chain_text(record: RequestRecord) -> str:
+    names = [s["approver_name"] for s in record["steps"]]
+    if not record.get("sequential", True):
+        return " and ".join(names)
+    return " then ".join(names)
+
+
+def request_created(pack: PolicyPack, record: RequestRecord) -> list[Message]:
+    if record["kind"] == "concern":
+        title = f"Thank you: report {record['id']} has been passed on"
+        body = (f"It has gone to {chain_text(record)}, and only they can see it (8.2).\n"
+                + "".join(f"• {w}\n" for w in record.get("warnings", [])))
+    else:
+        verb = "post" if record["kind"] == "post" else "account"
+        title = f"Needs approval: request {record['id']}"
+        body = (f"This {verb} needs approval from {chain_text(record)}"
+                f"{' (in that order)' if len(record['steps']) > 1 else ''} before "
+                f"{'it is posted' if verb == 'post' else 'any work is done on it'}. "
+                "I'll message you when it is decided.\n\n"
+                + cite(pack, record["clauses"]))
+        if record.get("warnings"):
+            body += "\n\n" + "".join(f"• {w}\n" for w in record["warnings"])
+    return [Card(title=title, body=body, request_id=record["id"],
+                 fields=(("Clauses", ", ".join(record["clauses"])),),
+                 actions=(Action("withdraw", "Withdraw", record["id"]),)
+                 if record["kind"] != "concern" else ())]
+
+
+def _summary_fields(record: RequestRecord) -> tuple[tuple[str, str], ...]:
+    fields: list[tuple[str, str]] = [
+        ("From", f"{record['requester_name']} ({record['school']})"),
+        ("Request", f"{record['id']} · {KIND_TITLES.get(record['kind'], record['kind'])}"),
+    ]
+    fields += [(q, a) for q, a in record["answers"]]
+    fields.append(("Clauses", ", ".join(record["clauses"])))
+    return tuple(fields)
+
+
+def approver_card(record: RequestRecord, step_index: int) -> Card:
+    """The card an approver (or a report's recipient) decides on, showing the current state."""
+    step = record["steps"][step_index]
+    kind_title = KIND_TITLES.get(record["kind"], record["kind"])
+    fields = _summary_fields(record)
+    if len(record["steps"]) > 1 and record.get("sequential", True):
+        fields += (("Approval", f"step {step_index + 1} of {len(record['steps'])}: "
+                               f"{chain_text(record)}"),)
+    actions: tuple[Action, ...] = ()
+    footer = ""
+    if record["kind"] == "concern":
+        if step["state"] == "pending":
+            actions = (Action("acknowledge", "I have it in hand", record["id"], style="primary"),)
+        else:
+            footer = f"You acknowledged this at {when(step['decided_at'])}."
+        title = f"Concern reported: {record['id']}"
+    elif step["state"] == "pending" and record["status"] == "pending":
+        actions = (
+            Action("approve", "Approve", record["id"], style="primary"),
+            Action("reject", "Reject", record["id"], style="danger", needs_reason=True),
+        )
+        title = f"Approval needed: {record['id']} · {kind_title}"
+    else:
+        title = f"{kind_title} {record['id']}: {step_outcome(record, step)}"
+        footer = step_outcome(record, step, detailed=True)
+    return Card(title=title, fields=fields, body=record.get("draft", ""), actions=actions,
+                request_id=record["id"], footer=footer)
+
+
+def step_outcome(record: RequestRecord, step: dict[str, Any], detailed: bool = False) -> str:
+    state = step["state"]
+    if state in ("approved", "rejected"):
+        text = f"{state} by {step['approver_name']} at {when(step['decided_at'])}"
+        if detailed and step.get("comment"):
+            text += f": “{step['comment']}”"
+        return text
+    if record["status"] == "withdrawn":
+        return f"withdrawn by {record['requester_name']} at {when(record['decided_at'])}"
+    if state == "cancelled":
+        return f"closed ({STATUS_WORDS.get(record['status'], record['status'])})"
+    return STATUS_WORDS.get(record["status"], record["status"])
+
+
+def requester_outcome(record: RequestRecord) -> Message:
+    status = record["status"]
+    decider = record.get("decided_by_name") or record.get("decided_by")
+    comment = f"\nComment: “{record['comment']}”" if record.get("comment") else ""
+    if status == "approved":
+        what = "You may post it now." if record["kind"] == "post" else (
+            "The account is now in the register of approved accounts.")
+        return Card(title=f"Approved: {record['id']}",
+                    body=f"{decider} approved it at {when(record['decided_at'])}. {what}{comment}",
+                    request_id=record["id"])
+    if status == "rejected":
+        return Card(title=f"Rejected: {record['id']}",
+                    body=f"{decider} rejected it at {when(record['decided_at'])}. "
+                         f"Please don't post it.{comment}", request_id=record["id"])
+    return Text(f"{record['id']} is now {STATUS_WORDS.get(status, status)}.")
+
+
+def step_progress(record: RequestRecord) -> Message:
+    done = record["steps"][record["current"] - 1]
+    nxt = record["steps"][record["current"]]
+    return Text(f"{done['approver_name']} approved {record['id']}; "
+                f"it is now with {nxt['approver_name']}.")
+
+
+def request_list(title: str, records: Sequence[RequestRecord], empty: str,
+                 actions_for: str = "") -> list[Message]:
+    if not records:
+        return [Text(empty)]
+    out: list[Message] = [Text(f"*{title}*")]
+    for r in records:
+        actions: tuple[Action, ...] = ()
+        if actions_for == "requester" and r["status"] == "pending":
+            actions = (Action("withdraw", "Withdraw", r["id"]),)
+        preview = " ".join(str(r.get("draft", "")).split())
+        out.append(Card(
+            title=f"{r['id']} · {KIND_TITLES.get(r['kind'], r['kind'])}: "
+                  f"{STATUS_WORDS.get(r['status'], r['status'])}",
+            fields=(("Asked", when(r["created_at"])),
+                    ("With", chain_text(r))),
+            body=preview[:200] + ("…" if len(preview) > 200 else ""),
+            actions=actions, request_id=r["id"]))
+    return out

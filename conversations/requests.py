@@ -1,0 +1,186 @@
+"""Requests and their decisions, as pure functions over a JSON record.
+
+A request is created when a flow ends in *needs approval* (a post, a new account) or in a
+referral (a concern). Its steps are decided in order, each by its assigned approver only; a
+decided request never changes again. Every function returns the new record (or the same one,
+unchanged) and the audit events that describe what happened, refusals included.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conversations.routing import RouteStep
+from conversations.timefmt import when
+
+RequestRecord = dict[str, Any]
+
+KIND_TITLES = {"post": "Post check", "account": "New official account", "concern": "Concern report"}
+OPEN_STATES = frozenset({"pending", "referred"})
+
+
+@dataclass
+class Change:
+    """The outcome of an action on a request.
+
+    ``applied``: the record changed. ``refusal``: why nothing changed (for the actor).
+    ``events``: audit entries to append (every attempt is recorded, refused ones too).
+    """
+
+    record: RequestRecord
+    applied: bool
+    refusal: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def new_request(
+    *,
+    request_id: str,
+    kind: str,
+    requester: str,
+    requester_name: str,
+    school: str,
+    now: str,
+    steps: Sequence[RouteStep],
+    names: dict[str, str],
+    draft: str,
+    answers: list[tuple[str, str]],
+    answer_values: dict[str, list[str]],
+    clauses: Sequence[str],
+    rules: Sequence[str],
+    sequential: bool,
+    extra: dict[str, Any] | None = None,
+) -> RequestRecord:
+    """A new pending request; the first step (or every step of a referral) is asked now."""
+    record: RequestRecord = {
+        "id": request_id,
+        "kind": kind,
+        "requester": requester,
+        "requester_name": requester_name,
+        "school": school,
+        "created_at": now,
+        "status": "pending" if sequential else "referred",
+        "draft": draft,
+        "answers": [list(a) for a in answers],
+        "answer_values": answer_values,
+        "clauses": list(clauses),
+        "rules": list(rules),
+        "sequential": sequential,
+        "current": 0,
+        "steps": [
+            {
+                "approver": s.approver,
+                "approver_name": names.get(s.approver, s.approver),
+                "role": s.role,
+                "clauses": list(s.clauses),
+                "state": "pending" if (i == 0 or not sequential) else "waiting",
+                "asked_at": now if (i == 0 or not sequential) else None,
+                "reminded_at": None,
+                "decided_at": None,
+                "decided_by": None,
+                "comment": "",
+            }
+            for i, s in enumerate(steps)
+        ],
+        "decided_at": None,
+        "decided_by": None,
+        "comment": "",
+    }
+    record.update(extra or {})
+    return record
+
+
+def pending_steps(record: RequestRecord) -> list[int]:
+    """Indexes of the steps waiting on their approver now."""
+    return [i for i, s in enumerate(record["steps"]) if s["state"] == "pending"]
+
+
+def _event(kind: str, record: RequestRecord, actor: str, now: str, **more: Any) -> dict[str, Any]:
+    return {"event": kind, "request": record["id"], "actor": actor, "at": now, **more}
+
+
+def _already(record: RequestRecord) -> str:
+    if record["status"] == "withdrawn":
+        return f"{record['id']} was withdrawn by its requester at {when(record['decided_at'])}."
+    who = record.get("decided_by_name") or record.get("decided_by") or "someone"
+    return f"{record['id']} was already {record['status']} by {who} at {when(record['decided_at'])}."
+
+
+def decide(
+    record: RequestRecord, actor: str, decision: str, comment: str, now: str, actor_name: str = ""
+) -> Change:
+    """Approve or reject the current step; only its approver may, and only once."""
+    if decision not in ("approve", "reject"):
+        raise ValueError(decision)
+    if record["status"] != "pending":
+        return Change(record, False, _already(record),
+                      [_event("refused", record, actor, now, reason="already_decided",
+                              attempted=decision)])
+    index = record["current"]
+    step = record["steps"][index]
+    if actor.lower() != step["approver"].lower():
+        return Change(record, False,
+                      f"Only {step['approver_name']} can decide this step of {record['id']}.",
+                      [_event("refused", record, actor, now, reason="not_assigned",
+                              attempted=decision)])
+    if decision == "reject" and not comment.strip():
+        return Change(record, False, "Please give a reason for rejecting it.", [])
+    new = copy.deepcopy(record)
+    new_step = new["steps"][index]
+    new_step.update(
+        state="approved" if decision == "approve" else "rejected",
+        decided_at=now, decided_by=actor, comment=comment.strip(),
+    )
+    events = [_event("decided", record, actor, now, step=index, decision=decision,
+                     comment=comment.strip())]
+    if decision == "approve" and index + 1 < len(new["steps"]):
+        new["current"] = index + 1
+        new["steps"][index + 1].update(state="pending", asked_at=now)
+        events.append(_event("step_asked", record, "policybot", now, step=index + 1,
+                             approver=new["steps"][index + 1]["approver"]))
+    else:
+        new.update(
+            status="approved" if decision == "approve" else "rejected",
+            decided_at=now, decided_by=actor, decided_by_name=actor_name or actor,
+            comment=comment.strip(),
+        )
+        events.append(_event(new["status"], record, actor, now))
+    return Change(new, True, "", events)
+
+
+def withdraw(record: RequestRecord, actor: str, now: str) -> Change:
+    if actor.lower() != record["requester"].lower():
+        return Change(record, False, f"Only {record['requester_name']} can withdraw {record['id']}.",
+                      [_event("refused", record, actor, now, reason="not_requester",
+                              attempted="withdraw")])
+    if record["status"] not in OPEN_STATES:
+        return Change(record, False, _already(record),
+                      [_event("refused", record, actor, now, reason="already_decided",
+                              attempted="withdraw")])
+    new = copy.deepcopy(record)
+    for step in new["steps"]:
+        if step["state"] in ("pending", "waiting"):
+            step["state"] = "cancelled"
+    new.update(status="withdrawn", decided_at=now, decided_by=actor,
+               decided_by_name=record["requester_name"])
+    return Change(new, True, "", [_event("withdrawn", record, actor, now)])
+
+
+def acknowledge(record: RequestRecord, actor: str, now: str) -> Change:
+    """A recipient of a concern report confirms they have it in hand."""
+    mine = [i for i, s in enumerate(record["steps"]) if s["approver"].lower() == actor.lower()]
+    if not mine:
+        return Change(record, False, f"{record['id']} was not referred to you.",
+                      [_event("refused", record, actor, now, reason="not_assigned",
+                              attempted="acknowledge")])
+    step = record["steps"][mine[0]]
+    if step["state"] != "pending":
+        return Change(record, False, f"You acknowledged {record['id']} at {when(step['decided_at'])}.", [])
+    new = copy.deepcopy(record)
+    new["steps"][mine[0]].update(state="acknowledged", decided_at=now, decided_by=actor)
+    if not pending_steps(new):
+        new.update(status="acknowledged", decided_at=now, decided_by=actor)
+    return Change(new, True, "", [_event("acknowledged", record, actor, now, step=mine[0])])

@@ -1,0 +1,148 @@
+"""Who approves (or receives) a request, in what order.
+
+RULES.md: the request goes to the fewest people whose approval covers every clause involved,
+nearest in line management first; nobody approves their own request (the next person up the
+chain stands in, else the fallback approver); with several steps the next approver is asked
+only after the previous one approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from conversations.people import CENTRAL, PeopleIndex, Person
+from conversations.policy import Rule
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    approver: str  # email
+    role: str  # the role it was reached through, for the record
+    clauses: tuple[str, ...]
+
+
+class Unroutable(Exception):
+    """No one in the directory can take this request; the message says whom to ask."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    person: Person
+    role: str
+
+
+def resolve_role(
+    role: str, requester: Person, index: PeopleIndex, account_school: str = ""
+) -> Person | None:
+    """The person who holds ``role`` for ``requester``, before the self-approval rule."""
+    school = requester.school
+
+    def first(r: str, in_school: str | None = None) -> Person | None:
+        found = index.with_role(r, in_school)
+        return found[0] if found else None
+
+    if role == "line_manager":
+        return index.manager_of(requester)
+    if role == "headteacher":
+        return None if requester.is_central else first("headteacher", school)
+    if role == "headteacher_or_ceo":
+        return first("ceo") if requester.is_central else first("headteacher", school)
+    if role == "account_headteacher":
+        target = account_school or school
+        return first("ceo") if target == CENTRAL else first("headteacher", target)
+    if role == "ceo":
+        return first("ceo")
+    if role == "concern_lead":
+        return first("governance_lead") if requester.is_central else first("headteacher", school)
+    if role == "dpo":
+        return first("dpo")
+    raise ValueError(f"unknown approver role {role!r}")
+
+
+def _stand_in(requester: Person, index: PeopleIndex) -> _Candidate | None:
+    """Who takes a step that would otherwise fall to the requester or to no one."""
+    for above in index.chain(requester):
+        return _Candidate(above, "next_in_line")
+    fallbacks = [p for p in index.with_role("fallback_approver") if p.email != requester.email]
+    return _Candidate(fallbacks[0], "fallback_approver") if fallbacks else None
+
+
+def _candidates(
+    rule: Rule, requester: Person, index: PeopleIndex, account_school: str
+) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for role in rule.approvers:
+        person = resolve_role(role, requester, index, account_school)
+        if person is not None and person.email == requester.email:
+            continue
+        if person is not None and all(c.person.email != person.email for c in found):
+            found.append(_Candidate(person, role))
+    if not found:
+        stand_in = _stand_in(requester, index)
+        if stand_in is not None:
+            found.append(stand_in)
+    return found
+
+
+def _distance(person: Person, chain: Sequence[Person]) -> int:
+    emails = [p.email for p in chain]
+    return emails.index(person.email) if person.email in emails else len(emails) + 1
+
+
+def route_approval(
+    requirements: Sequence[Rule], requester: Person, index: PeopleIndex, account_school: str = ""
+) -> list[RouteStep]:
+    """Sequential approval steps covering every requirement with the fewest people."""
+    options = [_candidates(r, requester, index, account_school) for r in requirements]
+    for rule, cands in zip(requirements, options, strict=True):
+        if not cands:
+            raise Unroutable(f"no one in the directory can approve under {', '.join(rule.clauses)}")
+    chain = index.chain(requester)
+    people: dict[str, _Candidate] = {}
+    for cands in options:
+        for c in cands:
+            people.setdefault(c.person.email, c)
+    best: tuple[int, tuple[str, ...]] | None = None
+    for size in range(1, len(people) + 1):
+        for combo in combinations(sorted(people), size):
+            if all(any(c.person.email in combo for c in cands) for cands in options):
+                cost = sum(_distance(people[e].person, chain) for e in combo)
+                if best is None or cost < best[0]:
+                    best = (cost, combo)
+        if best is not None:
+            break
+    assert best is not None
+    ordered = sorted(best[1], key=lambda e: (_distance(people[e].person, chain), e))
+    steps: list[RouteStep] = []
+    covered: set[int] = set()
+    for email in ordered:
+        mine = [
+            i for i, cands in enumerate(options)
+            if i not in covered and any(c.person.email == email for c in cands)
+        ]
+        covered.update(mine)
+        clauses = sorted({c for i in mine for c in requirements[i].clauses})
+        role = next(c.role for i in mine for c in options[i] if c.person.email == email)
+        steps.append(RouteStep(email, role, tuple(clauses)))
+    return steps
+
+
+def route_referral(
+    requirements: Sequence[Rule], requester: Person, index: PeopleIndex
+) -> list[RouteStep]:
+    """Everyone a report must reach (all at once): one recipient for each requirement."""
+    steps: list[RouteStep] = []
+    for rule in requirements:
+        cands = _candidates(rule, requester, index, "")
+        if not cands:
+            raise Unroutable(f"no one in the directory receives reports under {rule.clauses}")
+        pick = cands[0]
+        existing = next((s for s in steps if s.approver == pick.person.email), None)
+        if existing is None:
+            steps.append(RouteStep(pick.person.email, pick.role, rule.clauses))
+        else:
+            merged = tuple(sorted(set(existing.clauses) | set(rule.clauses)))
+            steps[steps.index(existing)] = RouteStep(existing.approver, existing.role, merged)
+    return steps

@@ -1,0 +1,185 @@
+"""Crash-safe JSON files, and the TinyDB pieces the TinyDB backend builds on.
+
+TinyDB's own ``JSONStorage`` rewrites its file in place (seek 0, write, truncate): a crash
+half-way leaves a truncated or mixed file that no longer parses. Here every write goes to a
+temporary file in the same directory, which is flushed and fsynced, then ``os.replace``d
+over the target (atomic on POSIX), and finally the directory is fsynced so the rename
+itself survives a power cut. A reader therefore always finds either the old or the new
+file, never a mixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage as TinyStorage
+from tinydb.table import Table
+
+from storage.base import StorageUnavailable
+
+TMP_SUFFIX = ".tmp"
+
+
+def dumps(data: Any) -> str:
+    """Strict JSON (no NaN/Infinity, which other JSON readers reject). ASCII-escaped so
+    any Python string, even a lone surrogate, survives the round trip."""
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable (no-op where unsupported)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:  # e.g. Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON, all or nothing (see module docstring)."""
+    text = dumps(data)  # serialise first: a TypeError must not leave a temp file behind
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
+    try:
+        with open(tmp, "w", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def remove_durably(path: Path) -> None:
+    """Unlink ``path`` and fsync its directory, so a later crash cannot resurrect it."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fsync_dir(path.parent)
+
+
+def read_json(path: Path) -> Any | None:
+    """The parsed content of ``path``; None if it does not exist or is empty.
+
+    Raises :class:`StorageUnavailable` naming the file when it cannot be read or parsed,
+    so an operator sees which file to restore rather than a JSONDecodeError traceback.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorageUnavailable(f"cannot read storage file {path}: {exc}") from exc
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StorageUnavailable(
+            f"storage file {path} is not valid JSON ({exc}); restore it from a backup"
+        ) from exc
+
+
+def remove_stale_temp_files(directory: Path, stem: str) -> None:
+    """Delete temp files a crashed writer left behind. Safe because this process is the
+    only writer of files named after ``stem``."""
+    for name in os.listdir(directory):
+        if name.startswith(f".{stem}.") and name.endswith(TMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                os.unlink(directory / name)
+
+
+class AtomicJSONStorage(TinyStorage):
+    """A TinyDB storage that writes atomically and keeps the parsed file in memory.
+
+    This process is the only writer, so after the first read the in-memory copy is the
+    truth and nothing needs re-parsing. :meth:`read` hands TinyDB a shallow copy of the
+    top-level dict: TinyDB assigns the updated table into it *before* calling
+    :meth:`write`, and we only adopt it once the file is safely replaced. Readers on other
+    threads therefore never see a change that is not on disk.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._data: dict[str, dict[str, Any]] | None = None
+
+    def load(self) -> None:
+        """Parse the file (blocking; call off the event loop)."""
+        if self._data is not None:
+            return
+        raw = read_json(self.path)
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict) or not all(isinstance(t, dict) for t in raw.values()):
+            raise StorageUnavailable(f"storage file {self.path} does not hold TinyDB tables")
+        self._data = raw
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        self.load()
+        assert self._data is not None
+        return dict(self._data)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write_json(self.path, data)
+        self._data = data
+
+    def close(self) -> None:
+        self._data = None
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are our key ids (strings), giving O(1) lookup.
+    Each document is ``{"value": <JSON>, "etag": <str>}``."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def docs(self) -> Mapping[str, Any]:
+        """The raw documents by id. Callers must not mutate them."""
+        return self._read_table()
+
+    def apply(self, puts: Mapping[str, dict[str, Any]], deletes: Iterable[str]) -> None:
+        """Apply many puts and deletes with one file rewrite (TinyDB's upsert/remove
+        would rewrite the file once per call, upsert even twice for a new document)."""
+
+        def updater(table: dict[Any, Any]) -> None:
+            # Replace document objects, never mutate them: readers may hold the old ones.
+            table.update(puts)
+            for ident in deletes:
+                table.pop(ident, None)
+
+        self._update_table(updater)
+
+
+class ShardDB(TinyDB):
+    """One shard file: a TinyDB database on :class:`AtomicJSONStorage`."""
+
+    table_class = KeyedTable
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, storage=AtomicJSONStorage)
+        storage = self.storage
+        assert isinstance(storage, AtomicJSONStorage)
+        self.atomic: AtomicJSONStorage = storage
+
+    def keyed(self, name: str) -> KeyedTable:
+        table = self.table(name)
+        assert isinstance(table, KeyedTable)
+        return table
