@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +14,8 @@ from bot.directory import DirectoryStore
 from bot.service import PolicyBot
 from conversations.policy import PolicyPack, load_pack
 from storage import Storage, open_storage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,9 +28,30 @@ class Application:
     inbox: LocalInbox
     bot: PolicyBot
 
+    def __post_init__(self) -> None:
+        self._wake = asyncio.Event()
+
     async def flush(self) -> int:
         """Deliver what is waiting in the outbox."""
         return await self.outbox.flush(await self.directory.snapshot())
+
+    def kick(self) -> None:
+        """Ask the outbox pump to deliver now (called after each handled turn)."""
+        self._wake.set()
+
+    async def pump(self, interval: float = 5.0) -> None:
+        """Deliver outbound messages as turns produce them, and retry failures every
+        ``interval`` seconds. Runs until cancelled."""
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # a failing platform must not stop the pump
+                log.exception("outbox flush failed; will retry")
 
     async def close(self) -> None:
         await self.storage.close()

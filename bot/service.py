@@ -120,7 +120,7 @@ class PolicyBot:
             return await self._answer(tx, person, people, state, turn.choice)
         text = turn.text.strip()
         if not text:
-            return self._menu(state, "")
+            return await self._menu(tx, state, "")
         if state.get("flow") and state.get("asked"):
             command = intents.is_command(self.pack, text)
             if command:
@@ -141,7 +141,7 @@ class PolicyBot:
             return await self._intent(tx, person, people, state, wanted, text)
         if intents.looks_like_question(text):
             return self._ask(state, text)
-        return self._menu(state, "I'm not sure what you mean. Here is what I can do:")
+        return await self._menu(tx, state, "I'm not sure what you mean. Here is what I can do:")
 
     async def _intent(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, name: str, text: str
@@ -152,9 +152,9 @@ class PolicyBot:
         if name == "restart":
             if state.get("flow"):
                 return await self._start(tx, person, people, state, state["flow"], {})
-            return self._menu(state, "")
+            return await self._menu(tx, state, "")
         if name == "help":
-            return self._menu(state, "")
+            return await self._menu(tx, state, "")
         if name == "my_requests":
             mine = await requests_for(tx, f"mine/{person.email}")
             return _with_state(TurnResult(replies=render.request_list(
@@ -230,7 +230,7 @@ class PolicyBot:
         if press.name == "start":
             if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
                 return await self._intent(tx, person, people, state, press.value, "")
-            return self._menu(state, "")
+            return await self._menu(tx, state, "")
         desk = await self.desk.act(tx, person, press.name, press.request_id, press.comment,
                                    self.clock())
         if desk.refusal:
@@ -269,17 +269,18 @@ class PolicyBot:
                     footer="Want to check a specific post? Say \"check a post\".")
         return _with_state(TurnResult(replies=[card]), state)
 
-    def _menu(self, state: State, lead: str) -> Handled:
+    async def _menu(self, tx: Tx, state: State, lead: str) -> Handled:
         body = ("I help you check a social media post against the Trust's Social Media Policy "
                 "before you post it, and get the approval it needs. You can also ask me about "
                 "the policy in your own words, request a new official account or report a "
                 "concern. Say \"cancel\" or \"start again\" at any point.")
         card = Card(title=lead or "What would you like to do?", body=body, actions=MENU_ACTIONS)
         replies: list[Message] = [card]
-        if state.get("flow"):
-            replies.append(Text("You were in the middle of something; here is where we were."))
-        result = TurnResult(replies=replies)
-        return _with_state(result, state)
+        current = self.runner.current_question(state, await load_accounts(tx))
+        if current is not None:
+            replies += [Text("You were in the middle of something; here is where we were:"),
+                        current]
+        return _with_state(TurnResult(replies=replies), state)
 
 
 def _with_state(result: TurnResult, state: State) -> Handled:

@@ -71,7 +71,7 @@ def remove_durably(path: Path) -> None:
 
 
 def read_json(path: Path) -> Any | None:
-    """The parsed content of ``path``; None if it does not exist or is empty.
+    """The parsed content of ``path``; None if it does not exist.
 
     Raises :class:`StorageUnavailable` naming the file when it cannot be read or parsed,
     so an operator sees which file to restore rather than a JSONDecodeError traceback.
@@ -84,7 +84,8 @@ def read_json(path: Path) -> Any | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise StorageUnavailable(f"cannot read storage file {path}: {exc}") from exc
     if not text.strip():
-        return None
+        # Atomic replaces never leave an empty file: this one was damaged (or is not ours).
+        raise StorageUnavailable(f"storage file {path} is empty; restore it from a backup")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

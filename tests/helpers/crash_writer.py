@@ -17,7 +17,7 @@ from pathlib import Path
 if __name__ == "__main__":  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.base import Change, Delete, Put  # noqa: E402
+from storage.base import ABSENT, Change, Delete, Put  # noqa: E402
 
 MONTHS = ["2026-09", "2026-10", "2026-11", "2026-12"]
 
@@ -63,7 +63,16 @@ async def main(path: str, seed: int, first: int) -> None:
     await store.open()
     n = first
     while True:
-        await store.write(batch(seed, n))
+        changes = batch(seed, n)
+        # Claim meta/progress conditionally, as the bot would: read its etag, expect it.
+        current = await store.get("meta/progress")
+        expect = current.etag if current else ABSENT
+        changes = [
+            Put(c.key, c.value, expect=expect) if c.key == "meta/progress" and isinstance(c, Put)
+            else c
+            for c in changes
+        ]
+        await store.write(changes)
         print(n, flush=True)
         n += 1
 

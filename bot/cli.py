@@ -1,0 +1,94 @@
+"""The ``policybot`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policybot",
+        description="Check social media posts against the Trust's Social Media Policy.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (Slack, Teams, web playground)")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default PORT or 3978)")
+    serve.add_argument("--playground", action="store_true",
+                       help="serve the web playground even when a platform is configured")
+    serve.add_argument("--insecure-playground-on-any-address", action="store_true",
+                       dest="insecure_playground",
+                       help="let the playground (which lets anyone act as anyone) bind to a "
+                            "non-loopback address")
+    serve.add_argument("--teams-emulator", action="store_true",
+                       help="serve /api/messages without auth, loopback only")
+
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--as", dest="email", required=True, help="your email in the directory")
+
+    policy = sub.add_parser("policy", help="policy pack tools")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_sub.add_parser("check", help="validate a policy pack")
+    check.add_argument("file", nargs="?", help="pack file (default: the configured pack)")
+
+    directory = sub.add_parser("directory", help="staff directory")
+    dir_sub = directory.add_subparsers(dest="directory_command", required=True)
+    imp = dir_sub.add_parser("import", help="upsert people from a CSV file")
+    imp.add_argument("file")
+    show = dir_sub.add_parser("show", help="show a person and their approval chain")
+    show.add_argument("email")
+
+    export = sub.add_parser("export", help="write requests and decisions for governance")
+    export.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+
+    config = sub.add_parser("config", help="print the effective settings, secrets masked")
+    config.add_argument("--markdown", action="store_true",
+                        help="print the configuration reference as a Markdown table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except ConfigError as exc:
+        print(f"policybot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot import commands
+
+    if args.command == "config":
+        return commands.show_config(markdown=args.markdown)
+    if args.command == "policy":
+        return commands.check_policy(args.file)
+    config = load_config()
+    if args.command == "serve":
+        from bot.server import serve
+
+        return await serve(config, args)
+    if args.command == "chat":
+        return await commands.chat(config, args.email)
+    if args.command == "directory" and args.directory_command == "import":
+        return await commands.import_directory(config, Path(args.file))
+    if args.command == "directory":
+        return await commands.show_person(config, args.email)
+    if args.command == "export":
+        return await commands.export(config, args.since, args.format, args.out)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

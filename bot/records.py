@@ -1,0 +1,61 @@
+"""Exports of requests, decisions and the audit trail for HR and governance.
+
+Exports are one of the two places draft texts may appear (storage is the other): they are
+written to a file or standard output on an operator's command, never to logs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Any
+
+from storage.base import Storage
+
+CSV_COLUMNS = (
+    "id", "kind", "status", "requester", "requester_name", "school", "created_at",
+    "decided_at", "decided_by", "clauses", "steps", "comment", "draft", "answers",
+)
+
+
+async def collect(storage: Storage, since: date | None = None) -> dict[str, list[dict[str, Any]]]:
+    floor = since.isoformat() if since else ""
+    requests = [r.value for _, r in await storage.scan("request/")
+                if r.value.get("created_at", "") >= floor]
+    requests.sort(key=lambda r: r["created_at"])
+    audit = [r.value | {"at": r.value.get("at") or k.split("/", 1)[1][:27]}
+             for k, r in await storage.scan("audit/") if k.split("/", 1)[1] >= floor]
+    return {"requests": requests, "audit": audit}
+
+
+def _steps(record: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{s['approver']} ({s['role']}): {s['state']}"
+        + (f" at {s['decided_at']}" if s.get("decided_at") else "")
+        + (f" on behalf of {s['on_behalf_of']}" if s.get("on_behalf_of") else "")
+        + (f" - {s['comment']}" if s.get("comment") else "")
+        for s in record["steps"]
+    )
+
+
+def to_csv(requests: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in requests:
+        writer.writerow([
+            r["id"], r["kind"], r["status"], r["requester"], r["requester_name"], r["school"],
+            r["created_at"], r.get("decided_at") or "", r.get("decided_by") or "",
+            " ".join(r["clauses"]), _steps(r), r.get("comment", ""), r.get("draft", ""),
+            "; ".join(f"{q}: {a}" for q, a in r.get("answers", [])),
+        ])
+    return out.getvalue()
+
+
+async def export(storage: Storage, since: date | None, fmt: str) -> str:
+    data = await collect(storage, since)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return to_csv(data["requests"])
