@@ -1,0 +1,106 @@
+"""A conversation harness in the style of a test adapter: send, then assert on the reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import Application, build_application
+from bot.config import Config
+from conversations.messages import Card, Choice, Message, Press, Question, Text, Turn, TurnResult
+from storage.tinydb_store import TinyDBStorage
+
+TEACHER = "sophie.bennett@northbrook.example"  # Oakfield; manager: deputy daniel.osei
+DEPUTY = "daniel.osei@northbrook.example"  # Oakfield; manager: headteacher joanne.clarke
+HEAD_OAK = "joanne.clarke@northbrook.example"
+HEAD_RIVER = "andrew.macleod@northbrook.example"
+CEO = "helen.whitfield@northbrook.example"
+GOVERNANCE = "rajesh.patel@northbrook.example"
+DPO = "siobhan.murphy@northbrook.example"
+FINANCE_DIRECTOR = "gareth.llewellyn@northbrook.example"  # Central; manager: CEO
+FINANCE_OFFICER = "chloe.adeyemi@northbrook.example"  # Central; manager: finance director
+COMMS = "tom.hargreaves@northbrook.example"  # Central; manager: CEO
+CHAIR = "alastair.fraser@northbrook.example"  # fallback approver
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def text_of(message: Message) -> str:
+    if isinstance(message, Text):
+        return message.text
+    if isinstance(message, Question):
+        return message.prompt + " " + " ".join(o.label for o in message.options)
+    return " ".join([message.title, message.body, message.footer,
+                     *(f"{k} {v}" for k, v in message.fields)])
+
+
+class Chat:
+    """One person's side of a conversation with the bot."""
+
+    def __init__(self, app: Application, email: str) -> None:
+        self.app = app
+        self.email = email
+        self.last: TurnResult | None = None
+
+    async def send(self, text: str = "", *, event_id: str = "") -> TurnResult:
+        return await self._go(Turn(self.email, text=text, event_id=event_id))
+
+    async def choose(self, *values: str, token: str | None = None) -> TurnResult:
+        question = self.question
+        return await self._go(Turn(self.email, choice=Choice(token or question.token, values)))
+
+    async def press(self, name: str, request_id: str, comment: str = "", value: str = "",
+                    event_id: str = "") -> TurnResult:
+        return await self._go(Turn(self.email, press=Press(name, request_id, value, comment),
+                                   event_id=event_id))
+
+    async def _go(self, turn: Turn) -> TurnResult:
+        self.last = await self.app.bot.handle(turn)
+        await self.app.flush()
+        return self.last
+
+    @property
+    def question(self) -> Question:
+        assert self.last is not None
+        found = [m for m in self.last.replies if isinstance(m, Question)]
+        assert found, f"no question in {self.replies_text()}"
+        return found[-1]
+
+    def card(self) -> Card:
+        assert self.last is not None
+        cards = [m for m in self.last.replies if isinstance(m, Card)]
+        assert cards, f"no card in {self.replies_text()}"
+        return cards[-1]
+
+    def replies_text(self) -> str:
+        assert self.last is not None
+        return "\n".join(text_of(m) for m in self.last.replies)
+
+    def assert_reply(self, *fragments: str) -> None:
+        said = self.replies_text()
+        for fragment in fragments:
+            assert fragment in said, f"{fragment!r} not in:\n{said}"
+
+    async def inbox(self) -> list[Message]:
+        return [m for _, m in await self.app.inbox.messages(self.email)]
+
+    async def check_post(self, draft: str, answers: Sequence[Sequence[str]]) -> TurnResult:
+        """Start "can I post this?", give the draft, then answer each question in turn."""
+        await self.send("can I post this?")
+        result = await self.send(draft)
+        for values in answers:
+            result = await self.choose(*values)
+        return result
+
+
+async def make_app(tmp_path: Path, clock: Clock | None = None) -> Application:
+    storage = TinyDBStorage(str(tmp_path / "policybot.json"))
+    return await build_application(Config({}), storage=storage, clock=clock or Clock())

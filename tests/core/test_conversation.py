@@ -1,0 +1,176 @@
+"""Conversations: phrasing, resuming after a restart, stale answers, retries, commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import Application
+from conversations.messages import Question
+from tests.core.harness import (
+    CEO,
+    COMMS,
+    DEPUTY,
+    DPO,
+    GOVERNANCE,
+    HEAD_OAK,
+    TEACHER,
+    Chat,
+    Clock,
+    make_app,
+)
+
+
+@pytest.mark.parametrize("phrase", [
+    "can I post this?", "Is it ok to share a photo from today?", "check my post please",
+    "I'd like to post something about our trip", "can i retweet the school's tweet?",
+])
+async def test_ordinary_phrasings_start_a_post_check(app: Application, phrase: str) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send(phrase)
+    assert chat.question.free_text and "Paste the text" in chat.question.prompt
+
+
+async def test_draft_given_with_the_question_is_not_asked_again(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("Can I post this: Well done to our netball team today!")
+    assert chat.question.prompt == "Where will it go?"
+
+
+async def test_a_restart_resumes_at_the_same_question(tmp_path: Path) -> None:
+    clock = Clock()
+    first = await make_app(tmp_path, clock)
+    chat = Chat(first, TEACHER)
+    await chat.send("can I post this?")
+    await chat.send("Our choir sang beautifully")
+    asked = chat.question
+    await first.close()
+
+    second = await make_app(tmp_path, clock)
+    again = Chat(second, TEACHER)
+    await again.send("help")
+    resumed = [m for m in again.last.replies if isinstance(m, Question)]
+    assert resumed and resumed[0].token == asked.token
+    await again.choose("personal", token=asked.token)
+    assert again.question.prompt.startswith("Does it involve any of these?")
+    await second.close()
+
+
+async def test_an_old_question_cannot_be_answered_twice(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this?")
+    await chat.send("draft")
+    old = chat.question
+    await chat.choose("personal")
+    state_before = (await app.storage.get(f"conversation/{TEACHER}")).value
+    result = await chat.choose("official", token=old.token)
+    assert result.stale
+    chat.assert_reply("already been answered")
+    assert (await app.storage.get(f"conversation/{TEACHER}")).value == state_before
+
+
+async def test_a_retried_event_is_applied_once(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this?", event_id="Ev1")
+    await chat.send("Our draft", event_id="Ev2")
+    state = (await app.storage.get(f"conversation/{TEACHER}")).value
+    retried = await chat.send("Our draft", event_id="Ev2")
+    assert retried.duplicate and retried.replies == []
+    assert (await app.storage.get(f"conversation/{TEACHER}")).value == state
+
+
+async def test_cancel_and_start_again(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this?")
+    await chat.send("a draft that mentions help and cancel in passing")
+    assert chat.question.prompt == "Where will it go?"  # words inside a draft are not commands
+    await chat.send("start again")
+    assert "Paste the text" in chat.question.prompt
+    await chat.send("cancel")
+    chat.assert_reply("Cancelled")
+    assert (await app.storage.get(f"conversation/{TEACHER}")).value["flow"] is None
+
+
+async def test_typed_answers_to_buttons(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this?")
+    await chat.send("draft")
+    await chat.send("My own personal account")
+    assert chat.question.prompt.startswith("Does it involve")
+    await chat.send("7")
+    assert chat.question.prompt.startswith("Could any of these")
+    await chat.send("banana")
+    chat.assert_reply("Please choose from the options")
+
+
+async def test_ask_about_the_policy_in_own_words(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I accept a friend request from a parent?")
+    card = chat.card()
+    assert card.title == "What the policy says"
+    clauses = dict(card.fields)["Clauses"].split(", ")
+    assert {"6.6", "6.7"} <= set(clauses[:2])
+    await chat.send("what is the capital of France?")
+    chat.assert_reply("couldn't find anything in the policy")
+
+
+async def test_help_offers_every_flow(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("help")
+    values = [a.value for a in chat.card().actions]
+    assert values == ["check_post", "new_account", "report_concern", "my_requests", "pending"]
+    await chat.press("start", "", value="report_concern")
+    assert chat.question.prompt == "What is it about?"
+
+
+async def test_central_account_goes_to_the_ceo(app: Application) -> None:
+    chat = Chat(app, COMMS)
+    await chat.send("can we set up a new account for the trust?")
+    await chat.choose("linkedin")
+    for answer in ("Northbrook Learning Trust", "Recruitment", "Tom Hargreaves"):
+        await chat.send(answer)
+    card = chat.card()
+    record = (await app.storage.get(f"request/{card.request_id}")).value
+    assert [(s["approver"], s["clauses"]) for s in record["steps"]] == [(CEO, ["5.2"])]
+
+
+async def test_a_headteachers_account_request_goes_up_the_line(app: Application) -> None:
+    chat = Chat(app, HEAD_OAK)
+    await chat.send("new account")
+    await chat.choose("x")
+    for answer in ("@oakfield_head", "Head's news", "Joanne Clarke"):
+        await chat.send(answer)
+    record = (await app.storage.get(f"request/{chat.card().request_id}")).value
+    assert [s["approver"] for s in record["steps"]] == [CEO]
+
+
+async def test_concern_reaches_the_headteacher_and_the_dpo(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("I need to report something")
+    await chat.choose("breach")
+    await chat.send("A colleague posted a class list on Facebook")
+    await chat.choose("yes")
+    card = chat.card()
+    assert "Joanne Clarke and Siobhan Murphy" in card.body
+    record = (await app.storage.get(f"request/{card.request_id}")).value
+    assert record["kind"] == "concern" and record["status"] == "referred"
+    assert [s["approver"] for s in record["steps"]] == [HEAD_OAK, DPO]
+    for email in (HEAD_OAK, DPO):
+        cards = await Chat(app, email).inbox()
+        assert cards and cards[-1].actions[0].name == "acknowledge"
+    assert await Chat(app, DEPUTY).inbox() == []  # visible only to those it was referred to
+    await Chat(app, HEAD_OAK).press("acknowledge", record["id"])
+    told = await Chat(app, TEACHER).inbox()
+    assert "Joanne Clarke has your report" in told[-1].text
+
+
+async def test_central_concern_goes_to_governance_and_pupil_bullying_points_on(app: Application):
+    chat = Chat(app, COMMS)
+    await chat.send("report a concern")
+    await chat.choose("bullying_pupils")
+    await chat.send("Pupils are being targeted in a group chat")
+    await chat.choose("no")
+    record = (await app.storage.get(f"request/{chat.card().request_id}")).value
+    assert [s["approver"] for s in record["steps"]] == [GOVERNANCE]
+    assert "10.8" in chat.card().body or any("Anti-Bullying" in w for w in record["warnings"])
