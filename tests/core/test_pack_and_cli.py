@@ -1,0 +1,126 @@
+"""The policy pack checker and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conversations.policy import PackError, default_pack_path, load_pack
+
+RULES = Path(__file__).resolve().parents[2] / "conversations" / "packs" / "default.yaml"
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None,
+        stdin: str = "") -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full_env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def broken_pack(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(default_pack_path().read_text())
+    edit(data)
+    path = tmp_path / "pack.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_shipped_pack_is_valid_and_cites_real_clauses() -> None:
+    pack = load_pack()
+    cited = {c for f in pack.flows.values() for r in f.rules for c in r.clauses}
+    assert cited <= set(pack.clauses)
+    assert str(pack.next_review) == "2027-01-01"
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda d: d["flows"]["check_post"]["rules"][1].update(clauses=["7.9"]),
+     "rules[1] (personal-information): cites clause 7.9, which the pack does not define"),
+    (lambda d: d["flows"]["check_post"]["rules"][15].update(approvers=["deputy_head"]),
+     "rules[15] (business-on-personal): unknown approver role 'deputy_head'"),
+    (lambda d: d["flows"]["check_post"]["questions"][2].update(ask_if={"channel": "carrier"}),
+     "questions[2] (account): ask_if expects ['carrier'] from 'channel'"),
+    (lambda d: d["flows"]["check_post"]["rules"][1].update(when={"colour": "red"}),
+     "refers to 'colour', which is not a question of this flow"),
+    (lambda d: d["flows"]["new_account"]["rules"].pop(),
+     "flows.new_account: the path"),
+])
+def test_pack_errors_name_the_file_and_the_place(tmp_path: Path, edit, expected: str) -> None:
+    path = broken_pack(tmp_path, edit)
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert any(p.startswith(str(path)) and expected in p for p in caught.value.problems), \
+        caught.value.problems
+
+
+def test_unreachable_question_is_reported(tmp_path: Path) -> None:
+    def edit(d: dict) -> None:
+        # Refusing every channel makes every later question unreachable.
+        d["flows"]["check_post"]["rules"].insert(0, {
+            "id": "all", "when": {"channel": ["personal", "group", "official"]},
+            "outcome": "refuse", "clauses": ["7.1"], "explain": "x"})
+    path = broken_pack(tmp_path, edit)
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert any("questions[3] (people): is never asked on any path" in p
+               for p in caught.value.problems)
+
+
+def test_policy_check_command(tmp_path: Path) -> None:
+    ok = run("policy", "check", cwd=tmp_path)
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    bad = broken_pack(tmp_path, lambda d: d["flows"]["check_post"]["rules"][1].update(
+        clauses=["99.1"]))
+    failed = run("policy", "check", str(bad), cwd=tmp_path)
+    assert failed.returncode == 1
+    assert f"{bad}: flows.check_post.rules[1]" in failed.stderr
+    env_failed = run("policy", "check", cwd=tmp_path, env={"POLICYBOT_POLICY": str(bad)})
+    assert env_failed.returncode == 1
+
+
+def test_directory_import_show_and_export(tmp_path: Path) -> None:
+    env = {"POLICYBOT_DB": str(tmp_path / "db" / "policybot.json")}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,name,school,line_manager_email,roles\n"
+                   "a@x.example,A,Oakfield Primary,nobody@x.example,\n")
+    failed = run("directory", "import", str(bad), cwd=tmp_path, env=env)
+    assert failed.returncode == 1 and "line 2" in failed.stderr
+    assert "Nothing imported" in failed.stderr
+    shown = run("directory", "show", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Daniel Osei" in shown.stdout and "Joanne Clarke" in shown.stdout
+    missing = run("directory", "show", "nobody@x.example", cwd=tmp_path, env=env)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+    chat = run("chat", "--as", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env,
+               stdin="can I post this?\nSports day pictures, names Amy B.\n1\n7\n10\n2\n3\nquit\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "to Joanne Clarke: [ Approval needed: SM-0001" in chat.stdout
+    decided = run("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
+                  stdin="pending for me\na\nquit\n")
+    assert "to Sophie Bennett: [ Approved: SM-0001 ]" in decided.stdout
+
+    exported = run("export", "--format", "json", cwd=tmp_path, env=env)
+    data = json.loads(exported.stdout)
+    assert data["requests"][0]["draft"] == "Sports day pictures, names Amy B."
+    assert {a["event"] for a in data["audit"]} >= {"created", "decided", "approved"}
+    csv_out = run("export", "--since", "2000-01-01", cwd=tmp_path, env=env)
+    assert csv_out.stdout.splitlines()[0].startswith("id,kind,status")
+    assert "SM-0001,post,approved" in csv_out.stdout
+
+
+def test_config_masks_secrets(tmp_path: Path) -> None:
+    out = run("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-secret-value",
+                                           "SLACK_SIGNING_SECRET": "shh-signing"})
+    assert out.returncode == 0, out.stderr
+    assert "SLACK_BOT_TOKEN=(set)" in out.stdout
+    assert "xoxb-secret-value" not in out.stdout and "shh-signing" not in out.stdout
+    bad = run("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-x"})
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+    assert "SLACK_SIGNING_SECRET" in bad.stderr
