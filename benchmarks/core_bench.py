@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.config import Config
-from conversations.messages import Choice, Press, Turn
+from conversations.messages import Card, Choice, Press, Question, Turn
 from storage.base import Put, Storage
 from storage.tinydb_store import TinyDBStorage
 
@@ -96,20 +96,20 @@ async def measure(size: int, rounds: int) -> None:
         for _ in range(rounds):
             await bot.handle(Turn(TEACHER, text="can I post this?"))
             asked = await bot.handle(Turn(TEACHER, text=DRAFT))
-            token = asked.replies[-1].token  # type: ignore[union-attr]
+            question = asked.replies[-1]
+            assert isinstance(question, Question)
+            token = question.token
             t0 = time.perf_counter()
             await bot.handle(Turn(TEACHER, choice=Choice(token, ("personal",))))
             steps.append(time.perf_counter() - t0)
-            result = None
             for values in (("none",), ("none",), ("no",), ("business",)):
-                current = result.replies[-1] if result else None
-                tok = current.token if current else None  # type: ignore[union-attr]
-                if tok is None:
-                    state = (await storage.get(f"conversation/{TEACHER}")).value  # type: ignore
-                    tok = state["token"]
-                result = await bot.handle(Turn(TEACHER, choice=Choice(tok, values)))
-            assert result is not None
-            request_id = result.replies[-1].request_id  # type: ignore[union-attr]
+                state = await storage.get(f"conversation/{TEACHER}")
+                assert state is not None
+                result = await bot.handle(Turn(TEACHER, choice=Choice(state.value["token"],
+                                                                      values)))
+            created = result.replies[-1]
+            assert isinstance(created, Card)
+            request_id = created.request_id
             t0 = time.perf_counter()
             await bot.handle(Turn(DEPUTY, press=Press("approve", request_id)))
             decisions.append(time.perf_counter() - t0)

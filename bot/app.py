@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,10 +44,8 @@ class Application:
         """Deliver outbound messages as turns produce them, and retry failures every
         ``interval`` seconds. Runs until cancelled."""
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
-            except TimeoutError:
-                pass
             self._wake.clear()
             try:
                 await self.flush()

@@ -12,6 +12,7 @@ terminal chat and the web playground read.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -126,10 +127,8 @@ class Outbox:
                 log.exception("delivery failed; kept for retry", extra={"channel": channel.name})
                 await self.storage.write([Put(key, {**claimed, "claimed_at": None})])
                 continue
-            try:
+            with contextlib.suppress(Conflict):
                 await self.storage.write([Delete(key, etags[key])])
-            except Conflict:
-                pass
             delivered += 1
         return delivered
 

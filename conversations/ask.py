@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from conversations.policy import Clause, PolicyPack
 
-STOPWORDS = frozenset(
+STOPWORDS = frozenset((  # noqa: SIM905 (a word list reads better as one string)
     "a an and are as at be but by can could do does for from has have how i if in is it its "
     "me my of on or our should so that the their them then there they this to was we what "
-    "when where which who why will with would you your am may must not no ok okay".split()
-)
+    "when where which who why will with would you your am may must not no ok okay"
+).split())
 MIN_SCORE = 2.0
 K1, B = 1.4, 0.6
 

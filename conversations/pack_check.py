@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conversations.flows import Account, FlowRunner
+from conversations.flows import Account, FlowRunner, Progress
 from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
 from conversations.policy import (
@@ -129,7 +129,7 @@ def _walk(
     runner: FlowRunner, flow: Flow, person: Person, asked: set[str]
 ) -> Iterator[tuple[str, list[str]]]:
     start = runner.start(None, flow.name, person, _SAMPLE_ACCOUNTS)
-    stack = [(start, [])]
+    stack: list[tuple[Progress, list[str]]] = [(start, [])]
     while stack:
         progress, path = stack.pop()
         if progress.finished is not None:

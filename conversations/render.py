@@ -143,7 +143,7 @@ def step_outcome(record: RequestRecord, step: dict[str, Any], detailed: bool = F
         return f"withdrawn by {record['requester_name']} at {when(record['decided_at'])}"
     if state == "cancelled":
         return f"closed ({STATUS_WORDS.get(record['status'], record['status'])})"
-    return STATUS_WORDS.get(record["status"], record["status"])
+    return str(STATUS_WORDS.get(record["status"], record["status"]))
 
 
 def requester_outcome(record: RequestRecord) -> Message:

@@ -106,7 +106,8 @@ def _already(record: RequestRecord) -> str:
     if record["status"] == "withdrawn":
         return f"{record['id']} was withdrawn by its requester at {when(record['decided_at'])}."
     who = record.get("decided_by_name") or record.get("decided_by") or "someone"
-    return f"{record['id']} was already {record['status']} by {who} at {when(record['decided_at'])}."
+    at = when(record["decided_at"])
+    return f"{record['id']} was already {record['status']} by {who} at {at}."
 
 
 def decide(
@@ -153,7 +154,8 @@ def decide(
 
 def withdraw(record: RequestRecord, actor: str, now: str) -> Change:
     if actor.lower() != record["requester"].lower():
-        return Change(record, False, f"Only {record['requester_name']} can withdraw {record['id']}.",
+        refusal = f"Only {record['requester_name']} can withdraw {record['id']}."
+        return Change(record, False, refusal,
                       [_event("refused", record, actor, now, reason="not_requester",
                               attempted="withdraw")])
     if record["status"] not in OPEN_STATES:
@@ -178,7 +180,8 @@ def acknowledge(record: RequestRecord, actor: str, now: str) -> Change:
                               attempted="acknowledge")])
     step = record["steps"][mine[0]]
     if step["state"] != "pending":
-        return Change(record, False, f"You acknowledged {record['id']} at {when(step['decided_at'])}.", [])
+        done = f"You acknowledged {record['id']} at {when(step['decided_at'])}."
+        return Change(record, False, done, [])
     new = copy.deepcopy(record)
     new["steps"][mine[0]].update(state="acknowledged", decided_at=now, decided_by=actor)
     if not pending_steps(new):

@@ -41,7 +41,8 @@ class MemoryStorage(Storage):
             return etags
 
     async def scan(self, prefix: str) -> list[tuple[str, Record]]:
-        return [(k, copy.deepcopy(self._docs[k])) for k in sorted(self._docs) if k.startswith(prefix)]
+        keys = sorted(k for k in self._docs if k.startswith(prefix))
+        return [(k, copy.deepcopy(self._docs[k])) for k in keys]
 
     async def close(self) -> None:
         return None
