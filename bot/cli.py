@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import ConfigError, load_config
+from conversations.policy import PackError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_run(args))
     except ConfigError as exc:
         print(f"policybot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except PackError as exc:
+        for problem in exc.problems:
+            print(f"policybot: policy pack: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
