@@ -253,6 +253,8 @@ class TinyDBStorage(Storage):
                     await asyncio.wait({task})
                 except asyncio.CancelledError:
                     continue
+            if not task.cancelled():
+                task.exception()  # retrieved: the caller's cancellation is what it sees
             raise
 
     def _shard_path(self, shard: ShardId) -> Path:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.base import ABSENT, Conflict, Delete, Put, Record, Storage
+from storage.base import ABSENT, Change, Conflict, Delete, Put, Record, Storage
 
 # Keys chosen to land in different shards/files in sharding backends.
 SPREAD_KEYS = [
@@ -44,7 +44,9 @@ class StorageContract:
         assert await store.get("request/SM-0001") is None
 
     async def test_put_then_read_returns_value_and_etag(self, store: Storage) -> None:
-        etags = await store.write([Put(key, {"key": key, "n": i}) for i, key in enumerate(SPREAD_KEYS)])
+        etags = await store.write(
+            [Put(key, {"key": key, "n": i}) for i, key in enumerate(SPREAD_KEYS)]
+        )
         assert set(etags) == set(SPREAD_KEYS)
         found = await store.read([*SPREAD_KEYS, "request/SM-9999"])
         assert found == {
@@ -97,10 +99,8 @@ class StorageContract:
         }
 
     async def test_failed_batch_writes_nothing(self, store: Storage) -> None:
-        before = await store.write(
-            [Put(key, {"original": key}) for key in SPREAD_KEYS[:4]]
-        )
-        batch = [
+        before = await store.write([Put(key, {"original": key}) for key in SPREAD_KEYS[:4]])
+        batch: list[Change] = [
             Put(SPREAD_KEYS[0], {"changed": True}, expect=before[SPREAD_KEYS[0]]),
             Delete(SPREAD_KEYS[1]),
             Put(SPREAD_KEYS[4], {"new": True}, expect=ABSENT),
@@ -246,7 +246,7 @@ class StorageContract:
             "rtl": "مدرسة",
             "combining": "e\u0301",
             "keys": {"ключ": "значение", "🔑": ["ü", "ß"]},
-            "escapes": "line\nbreak\ttab \"quote\" \\ back",
+            "escapes": 'line\nbreak\ttab "quote" \\ back',
             "numbers": [0, -1, 2**53, 1.5, -0.25, 1e-7],
             "flags": [True, False, None],
             "empty": {"list": [], "map": {}, "str": ""},

@@ -58,8 +58,11 @@ def run_child_until_killed(
         child.send_signal(signal.SIGKILL)
         child.wait()
         # Lines printed before the kill; a torn last line was never a promise.
-        printed += [int(line) for line in child.stdout.read().splitlines(keepends=True)
-                    if line.endswith("\n")]
+        printed += [
+            int(line)
+            for line in child.stdout.read().splitlines(keepends=True)
+            if line.endswith("\n")
+        ]
         child.stdout.close()
     return printed, child.returncode
 
@@ -114,7 +117,9 @@ def test_sigkill_never_loses_a_returned_batch_nor_half_applies_one(tmp_path: Pat
         else:
             missing = sorted(set(with_in_flight) - set(found))
             extra = sorted(set(found) - set(with_in_flight))
-            wrong = sorted(k for k in found if k in with_in_flight and found[k] != with_in_flight[k])
+            wrong = sorted(
+                k for k in found if k in with_in_flight and found[k] != with_in_flight[k]
+            )
             assert found == with_in_flight, (
                 f"{where}: store matches neither the state after batch {in_flight - 1} nor "
                 f"after {in_flight}; missing {missing[:5]}, extra {extra[:5]}, "

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import storage.atomic_json as atomic_json
+import storage.tinydb_store as tinydb_store
 from storage import open_storage
 from storage.atomic_json import KeyedTable
 from storage.base import Conflict, Delete, Put, Record, Storage, StorageUnavailable
@@ -237,6 +238,17 @@ async def test_ping_notices_a_main_file_damaged_after_open(main_path: Path) -> N
         await store.ping()
 
 
+async def test_ping_reports_an_unusable_directory(
+    main_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStorage(main_path)
+    await store.ping()
+    # Simulated: permission bits mean nothing to root, who runs these tests in CI.
+    monkeypatch.setattr(tinydb_store.os, "access", lambda path, mode: False)
+    with pytest.raises(StorageUnavailable, match=str(main_path.parent)):
+        await store.ping()
+
+
 async def test_corrupt_shard_file_is_reported_by_name(main_path: Path) -> None:
     (main_path.parent / "policybot.request.n0.json").write_text("[1, 2")
     store = TinyDBStorage(main_path)
@@ -245,6 +257,9 @@ async def test_corrupt_shard_file_is_reported_by_name(main_path: Path) -> None:
     with pytest.raises(StorageUnavailable, match=r"policybot\.request\.n0\.json"):
         await store.scan("request/")
     assert await store.read(["request/SM-0500"]) == {}  # other shards still serve
+    (main_path.parent / "policybot.request.n1.json").write_text("")  # never written by us
+    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.n1\.json is empty"):
+        await TinyDBStorage(main_path).read(["request/SM-0500"])
 
 
 # ------------------------------------------------------------- values and keys
@@ -284,7 +299,8 @@ async def test_file_io_runs_off_the_event_loop(
 
     def fsync_waiting_for_the_loop(fd: int) -> None:
         start = ticks[0]
-        for _ in range(2000):  # a generous bound, not a measurement
+        patience = 0 if False in loop_ticked_during_io else 2000  # fail fast once blocked
+        for _ in range(patience):  # a generous bound, not a measurement
             if ticks[0] >= start + 3:
                 break
             time.sleep(0.001)
@@ -343,12 +359,41 @@ async def test_a_cancelled_write_keeps_the_lock_until_its_files_are_written(
     assert record is not None and record.value == {"v": 1}
 
 
+async def test_readers_never_see_part_of_a_multi_shard_batch(
+    main_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStorage(main_path)
+    await store.write(spread_batch("old"))
+    calls, in_fsync, release = [0], threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def fsync_pausing_mid_batch(fd: int) -> None:
+        calls[0] += 1
+        if calls[0] == 5:  # journal (file+dir) and first shard (file+dir) done
+            in_fsync.set()
+            release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic_json.os, "fsync", fsync_pausing_mid_batch)
+    writing = asyncio.create_task(store.write(spread_batch("new")))
+    assert await asyncio.to_thread(in_fsync.wait, 10)
+    reading = asyncio.create_task(store.read(SPREAD_KEYS))
+    scanning = asyncio.create_task(store.scan(""))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    release.set()
+    await writing
+    read = await reading
+    scanned = dict(await scanning)
+    for seen in (read, scanned):
+        assert len(seen) == len(SPREAD_KEYS)
+        assert len({record.value["tag"] for record in seen.values()}) == 1, seen
+
+
 # ---------------------------------------------------------------- open_storage
 
 
-def test_open_storage_chooses_tinydb_paths(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_open_storage_chooses_tinydb_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = open_storage(str(tmp_path / "x.json"))
     assert isinstance(plain, TinyDBStorage) and plain.path == tmp_path / "x.json"
     prefixed = open_storage(f"tinydb:{tmp_path}/y.json")

@@ -68,7 +68,8 @@ async def main(path: str, seed: int, first: int) -> None:
         current = await store.get("meta/progress")
         expect = current.etag if current else ABSENT
         changes = [
-            Put(c.key, c.value, expect=expect) if c.key == "meta/progress" and isinstance(c, Put)
+            Put(c.key, c.value, expect=expect)
+            if c.key == "meta/progress" and isinstance(c, Put)
             else c
             for c in changes
         ]
