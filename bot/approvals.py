@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.delegation import active_delegate
 from bot.tx import Tx, iso
 from conversations import render
 from conversations.flows import Account, Evaluation
@@ -48,13 +49,13 @@ def card_key(request_id: str, step: int) -> str:
     return f"card:{request_id}:{step}"
 
 
-async def _index_add(tx: Tx, key: str, request_id: str, cap: int | None = None) -> None:
+async def index_add(tx: Tx, key: str, request_id: str, cap: int | None = None) -> None:
     doc = await tx.get(key) or {"ids": []}
     ids = [request_id] + [i for i in doc["ids"] if i != request_id]
     tx.put(key, {"ids": ids[:cap] if cap else ids})
 
 
-async def _index_remove(tx: Tx, key: str, request_id: str) -> None:
+async def index_remove(tx: Tx, key: str, request_id: str) -> None:
     doc = await tx.get(key)
     if doc and request_id in doc["ids"]:
         doc["ids"] = [i for i in doc["ids"] if i != request_id]
@@ -115,12 +116,13 @@ class ApprovalDesk:
             clauses=evaluation.clauses, rules=[r.id for r in evaluation.requirements],
             sequential=evaluation.outcome == "approval", extra=extra,
         )
+        await self._delegate_new_steps(tx, record, people, now)
         tx.put(f"request/{request_id}", record)
-        await _index_add(tx, f"mine/{person.email}", request_id, cap=50)
-        await _index_add(tx, "index/open", request_id)
+        await index_add(tx, f"mine/{person.email}", request_id, cap=50)
+        await index_add(tx, "index/open", request_id)
         outbound = []
         for i in pending_steps(record):
-            await _index_add(tx, f"pending/{record['steps'][i]['approver']}", request_id)
+            await index_add(tx, f"pending/{record['steps'][i]['approver']}", request_id)
             outbound.append(Outbound(record["steps"][i]["approver"],
                                      render.approver_card(record, i), card_key(request_id, i)))
         tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
@@ -161,18 +163,18 @@ class ApprovalDesk:
         out: list[Outbound] = []
         for i, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True)):
             if old["state"] == "pending" and new["state"] != "pending":
-                await _index_remove(tx, f"pending/{new['approver']}", rid)
+                await index_remove(tx, f"pending/{new['approver']}", rid)
             if old["state"] != new["state"] and old["state"] != "waiting":
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
             if old["state"] == "waiting" and new["state"] == "pending":
-                await _index_add(tx, f"pending/{new['approver']}", rid)
+                await index_add(tx, f"pending/{new['approver']}", rid)
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
                 out.append(Outbound(after["requester"], render.step_progress(after)))
         if after["status"] != before["status"]:
             if after["status"] not in ("pending", "referred"):
-                await _index_remove(tx, "index/open", rid)
+                await index_remove(tx, "index/open", rid)
             if after["status"] in ("approved", "rejected"):
                 out.append(Outbound(after["requester"], render.requester_outcome(after)))
             if after["status"] == "approved" and after["kind"] == "account":
@@ -181,6 +183,18 @@ class ApprovalDesk:
             out.append(Outbound(after["requester"], render.Text(
                 f"{actor.name} has your report {rid} in hand.")))
         return out
+
+    async def _delegate_new_steps(
+        self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime
+    ) -> None:
+        """Steps of an approver who is away go straight to their delegate."""
+        for step in record["steps"]:
+            delegate = await active_delegate(tx, step["approver"], now.date())
+            person = people.get(delegate) if delegate else None
+            if person is None or person.email == record["requester"]:
+                continue
+            step.update(on_behalf_of=step["approver"], on_behalf_of_name=step["approver_name"],
+                        approver=person.email, approver_name=person.name)
 
     def _register_account(self, tx: Tx, record: RequestRecord) -> None:
         acc = record["account"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.config import ConfigError, load_config
@@ -51,10 +51,42 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
 
+    jobs = sub.add_parser("jobs", help="reminders, escalation, expiry, digests, retention")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    run = jobs_sub.add_parser("run", help="run every job as of a moment")
+    run.add_argument("--at", type=_moment, default=None, help="ISO-8601 time (default: now)")
+    listing = jobs_sub.add_parser("list", help="show what is due next")
+    listing.add_argument("--at", type=_moment, default=None, help="ISO-8601 time (default: now)")
+
+    purge = sub.add_parser("purge", help="remove drafts, answers and comments past retention")
+    purge.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
+    purge.add_argument("--at", type=_moment, default=None, help=argparse.SUPPRESS)
+
+    delegate = sub.add_parser("delegate", help="pass an approver's steps to someone while away")
+    delegate.add_argument("approver", help="email of the approver who is away")
+    delegate.add_argument("--to", required=True, dest="delegate", help="email of the delegate")
+    delegate.add_argument("--until", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    delegate.add_argument("--start", type=date.fromisoformat, default=None,
+                          help="YYYY-MM-DD (default: today)")
+
+    slack = sub.add_parser("slack", help="Slack app tools")
+    slack_sub = slack.add_subparsers(dest="slack_command", required=True)
+    manifest = slack_sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    target = manifest.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", help="the server's public https address, "
+                                      "e.g. https://policybot.example.org")
+    target.add_argument("--socket-mode", action="store_true",
+                        help="for Socket Mode (SLACK_APP_TOKEN), with no public address")
+
     config = sub.add_parser("config", help="print the effective settings, secrets masked")
     config.add_argument("--markdown", action="store_true",
                         help="print the configuration reference as a Markdown table")
     return parser
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +111,10 @@ async def _run(args: argparse.Namespace) -> int:
         return commands.show_config(markdown=args.markdown)
     if args.command == "policy":
         return commands.check_policy(args.file)
+    if args.command == "slack":
+        from adapters.slack.manifest import print_manifest
+
+        return print_manifest(args.url, socket_mode=args.socket_mode)
     config = load_config()
     if args.command == "serve":
         from bot.server import serve
@@ -90,6 +126,13 @@ async def _run(args: argparse.Namespace) -> int:
         return await commands.import_directory(config, Path(args.file))
     if args.command == "directory":
         return await commands.show_person(config, args.email)
+    if args.command == "jobs":
+        return await commands.jobs(config, args.jobs_command, args.at)
+    if args.command == "purge":
+        return await commands.purge(config, args.dry_run, args.at)
+    if args.command == "delegate":
+        return await commands.delegate(config, args.approver, args.delegate, args.start,
+                                       args.until)
     if args.command == "export":
         return await commands.export(config, args.since, args.format, args.out)
     raise AssertionError(args.command)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot import records
@@ -102,3 +102,67 @@ async def export(config: Config, since: date | None, fmt: str, out: str) -> int:
         Path(out).write_text(text, encoding="utf-8")
         print(f"Wrote {out}")
     return 0
+
+
+async def jobs(config: Config, what: str, at: datetime | None) -> int:
+    from bot.scheduler import JobRunner
+
+    app = await build_application(config)
+    try:
+        runner = JobRunner(app)
+        now = at or app.bot.clock()
+        if what == "run":
+            report = await runner.run_all(now)
+            delivered = await app.flush()
+            for line in report.lines():
+                print(line)
+            print(f"messages delivered: {delivered}")
+        else:
+            for moment, label in await runner.upcoming(now):
+                print(f"{moment:%Y-%m-%d %H:%M} UTC  {label}")
+        return 0
+    finally:
+        await app.close()
+
+
+async def purge(config: Config, dry_run: bool, at: datetime | None) -> int:
+    from bot import retention
+
+    storage = open_storage(config.storage_target)
+    days = config.number("POLICYBOT_RETENTION_DAYS")
+    now = at or datetime.now(UTC)
+    try:
+        done = await (retention.plan if dry_run else retention.purge)(storage, now, days)
+    finally:
+        await storage.close()
+    print(("Would remove (dry run):" if dry_run else "Removed:") + f" older than {days} days")
+    for line in done.lines():
+        print(f"  {line}")
+    return 0
+
+
+async def delegate(config: Config, approver: str, to: str, start: date | None,
+                   until: date) -> int:
+    from bot.delegation import DelegationError, set_delegation
+    from bot.tx import Tx
+
+    app = await build_application(config)
+    try:
+        people = await app.directory.snapshot()
+        away, deputy = people.get(approver), people.get(to)
+        if away is None or deputy is None:
+            print(f"policybot: {approver if away is None else to} is not in the directory",
+                  file=sys.stderr)
+            return 1
+        today = app.bot.clock().date()
+        tx = Tx(app.storage)
+        try:
+            await set_delegation(tx, away, deputy, start or today, until, today)
+        except DelegationError as exc:
+            print(f"policybot: {exc}", file=sys.stderr)
+            return 1
+        await tx.commit()
+        print(f"{away.name}'s approvals go to {deputy.name} from {start or today} to {until}.")
+        return 0
+    finally:
+        await app.close()

@@ -15,6 +15,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.approvals import ApprovalDesk, load_accounts, requests_for
+from bot.delegation import (
+    DelegationError,
+    looks_like_delegation,
+    parse_delegation,
+    set_delegation,
+)
 from bot.delivery import Outbox
 from bot.directory import DirectoryStore
 from bot.tx import Tx, iso
@@ -105,7 +111,7 @@ class PolicyBot:
         state: State = await tx.get(conv_key) or idle(None)
         result, new_state = await self._dispatch(tx, person, people, state, turn)
         if new_state != state:
-            tx.put(conv_key, new_state)
+            tx.put(conv_key, {**new_state, "updated_at": iso(self.clock())})
         return result
 
     async def _dispatch(
@@ -136,6 +142,8 @@ class PolicyBot:
             if wanted and progress.state is state and not progress.answered:
                 return await self._intent(tx, person, people, state, wanted, text)
             return await self._progressed(tx, person, people, progress, accounts)
+        if looks_like_delegation(text):
+            return await self._delegate(tx, person, people, state, text)
         wanted = intents.detect(self.pack, text)
         if wanted:
             return await self._intent(tx, person, people, state, wanted, text)
@@ -256,6 +264,23 @@ class PolicyBot:
         else:
             cards.insert(0, Text(f"*Waiting for you* ({len(cards)})"))
         return _with_state(TurnResult(replies=cards), state)
+
+    async def _delegate(
+        self, tx: Tx, person: Person, people: PeopleIndex, state: State, text: str
+    ) -> Handled:
+        today = self.clock().date()
+        try:
+            delegate, start, until = parse_delegation(text, people, today)
+            await set_delegation(tx, person, delegate, start, until, today)
+        except DelegationError as exc:
+            return _with_state(TurnResult(replies=[Text(str(exc))]), state)
+        tx.append_audit(self.clock(), {"event": "delegation_set", "actor": person.email,
+                                       "delegate": delegate.email, "start": start.isoformat(),
+                                       "until": until.isoformat()})
+        said = (f"While you are away ({start:%d %b %Y} to {until:%d %b %Y}), new and pending "
+                f"approvals go to {delegate.name}, who decides on your behalf. Requests from "
+                f"{delegate.name} themselves stay with you.")
+        return _with_state(TurnResult(replies=[Text(said)]), state)
 
     def _ask(self, state: State, question: str) -> Handled:
         hits = self.index.search(question)

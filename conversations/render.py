@@ -106,6 +106,7 @@ def _summary_fields(record: RequestRecord) -> tuple[tuple[str, str], ...]:
 def approver_card(record: RequestRecord, step_index: int) -> Card:
     """The card an approver (or a report's recipient) decides on, showing the current state."""
     step = record["steps"][step_index]
+    behalf = step.get("on_behalf_of_name")
     kind_title = KIND_TITLES.get(record["kind"], record["kind"])
     fields = _summary_fields(record)
     if len(record["steps"]) > 1 and record.get("sequential", True):
@@ -125,11 +126,22 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
             Action("reject", "Reject", record["id"], style="danger", needs_reason=True),
         )
         title = f"Approval needed: {record['id']} · {kind_title}"
+        if behalf:
+            footer = f"You are deciding on behalf of {behalf}."
     else:
         title = f"{kind_title} {record['id']}: {step_outcome(record, step)}"
         footer = step_outcome(record, step, detailed=True)
     return Card(title=title, fields=fields, body=record.get("draft", ""), actions=actions,
                 request_id=record["id"], footer=footer)
+
+
+def reassigned_card(record: RequestRecord, step_index: int, previous: str, why: str) -> Card:
+    """What the approver a step was taken from now sees: the request, no buttons."""
+    step = record["steps"][step_index]
+    kind_title = KIND_TITLES.get(record["kind"], record["kind"])
+    return Card(title=f"{kind_title} {record['id']}: passed to {step['approver_name']}",
+                fields=_summary_fields(record), body=record.get("draft", ""),
+                request_id=record["id"], footer=why)
 
 
 def step_outcome(record: RequestRecord, step: dict[str, Any], detailed: bool = False) -> str:

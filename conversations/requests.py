@@ -136,7 +136,7 @@ def decide(
         decided_at=now, decided_by=actor, comment=comment.strip(),
     )
     events = [_event("decided", record, actor, now, step=index, decision=decision,
-                     comment=comment.strip())]
+                     comment=comment.strip(), on_behalf_of=step.get("on_behalf_of", ""))]
     if decision == "approve" and index + 1 < len(new["steps"]):
         new["current"] = index + 1
         new["steps"][index + 1].update(state="pending", asked_at=now)
@@ -187,3 +187,44 @@ def acknowledge(record: RequestRecord, actor: str, now: str) -> Change:
     if not pending_steps(new):
         new.update(status="acknowledged", decided_at=now, decided_by=actor)
     return Change(new, True, "", [_event("acknowledged", record, actor, now, step=mine[0])])
+
+
+def reassign(
+    record: RequestRecord, index: int, to: str, to_name: str, now: str, *, reason: str,
+    on_behalf_of: str = "", on_behalf_of_name: str = "",
+) -> Change:
+    """Give a pending step to someone else (escalation, or an approver's delegate)."""
+    step = record["steps"][index]
+    if record["status"] not in OPEN_STATES or step["state"] != "pending":
+        return Change(record, False, "the step is no longer pending")
+    new = copy.deepcopy(record)
+    moved = new["steps"][index]
+    history = moved.setdefault("history", [])
+    history.append({"from": step["approver"], "to": to, "reason": reason, "at": now})
+    moved.update(approver=to, approver_name=to_name, asked_at=now, reminded_at=None,
+                 on_behalf_of=on_behalf_of, on_behalf_of_name=on_behalf_of_name)
+    if reason == "escalated":
+        moved["escalated_at"] = now
+    event = _event(reason, record, "policybot", now, step=index, previous=step["approver"],
+                   approver=to)
+    return Change(new, True, "", [event])
+
+
+def remind(record: RequestRecord, index: int, now: str) -> Change:
+    new = copy.deepcopy(record)
+    new["steps"][index]["reminded_at"] = now
+    approver = record["steps"][index]["approver"]
+    return Change(new, True, "", [_event("reminded", record, "policybot", now, step=index,
+                                         approver=approver)])
+
+
+def expire(record: RequestRecord, now: str) -> Change:
+    if record["status"] not in OPEN_STATES:
+        return Change(record, False, _already(record))
+    new = copy.deepcopy(record)
+    for step in new["steps"]:
+        if step["state"] in ("pending", "waiting"):
+            step["state"] = "cancelled"
+    new.update(status="expired", decided_at=now, decided_by="policybot",
+               decided_by_name="policybot")
+    return Change(new, True, "", [_event("expired", record, "policybot", now)])

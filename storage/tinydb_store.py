@@ -176,19 +176,27 @@ class TinyDBStorage(Storage):
             return etags
 
     async def scan(self, prefix: str) -> list[tuple[str, Record]]:
-        collection, slash, _ = prefix.partition("/")
+        collection, slash, ident_prefix = prefix.partition("/")
+        # A prefix that names a month ("audit/2026-11") can only match that month's file:
+        # digests and retention read recent months without loading years of audit.
+        month = _DATED_ID.match(ident_prefix)
 
-        def wanted(name: str) -> bool:
-            return name == collection if slash else name.startswith(collection)
+        def wanted(shard: ShardId) -> bool:
+            name = shard[0]
+            if not slash:
+                return name.startswith(collection)
+            if name != collection:
+                return False
+            return month is None or shard[1] == month.group(1)
 
         await self.open()
         on_disk = await self._io(self._shards_on_disk)
-        await self._load({shard for shard in on_disk if wanted(shard[0])})
+        await self._load({shard for shard in on_disk if wanted(shard)})
         await self._wait_settled()
         found: list[tuple[str, Doc]] = []
         # Loaded shards include any a write created after the directory listing.
         for shard, db in self._shards.items():
-            if wanted(shard[0]):
+            if wanted(shard):
                 for ident, doc in db.keyed(shard[0]).docs().items():
                     key = f"{shard[0]}/{ident}"
                     if key.startswith(prefix):

@@ -1,0 +1,123 @@
+"""The weekly digest for headteachers and the CEO, and the policy review reminders.
+
+Both are due work recorded in storage (``meta/job-digest``, ``meta/job-review``) and claimed
+with a conditional write before anything is sent, so a restart or a second replica sends
+each one once, and downtime is caught up once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.app import Application
+from bot.tx import Tx
+from conversations.messages import Card, Outbound
+from conversations.people import CENTRAL, PeopleIndex
+from conversations.render import STATUS_WORDS
+from conversations.timefmt import when
+from storage.base import Conflict
+
+DIGEST_HOUR = time(7, 0)  # Monday morning, before school
+REVIEW_NOTICES = (60, 0)  # days before the next review date
+
+
+def digest_due(now: datetime) -> str:
+    """The ISO week whose digest is due at ``now`` (Monday 07:00 UTC onwards)."""
+    monday = (now - timedelta(days=now.weekday())).date()
+    start = datetime.combine(monday, DIGEST_HOUR, UTC)
+    if now < start:
+        monday -= timedelta(days=7)
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def _week_of_requests(app: Application, now: datetime) -> list[dict]:
+    since = now - timedelta(days=7)
+    months = sorted({since.strftime("%Y-%m"), now.strftime("%Y-%m")})
+    ids: set[str] = set()
+    for month in months:
+        for key, rec in await app.storage.scan(f"audit/{month}"):
+            if key.split("/", 1)[1] >= since.strftime("%Y-%m-%dT%H:%M:%S") and \
+                    rec.value.get("event") == "created":
+                ids.add(rec.value["request"])
+    open_doc = await app.storage.get("index/open")
+    ids.update(open_doc.value["ids"] if open_doc else [])
+    found = await app.storage.read([f"request/{i}" for i in sorted(ids)])
+    return [r.value for r in found.values()]
+
+
+def _digest_card(title: str, records: list[dict], since: datetime) -> Card:
+    recent = [r for r in records if r["created_at"] >= since.strftime("%Y-%m-%dT%H:%M:%S")]
+    counts = Counter(r["status"] for r in recent)
+    pending = sorted((r for r in records if r["status"] == "pending"),
+                     key=lambda r: r["created_at"])
+    fields = [(STATUS_WORDS.get(k, k).capitalize(), str(v)) for k, v in sorted(counts.items())]
+    fields.insert(0, ("Requests this week", str(len(recent))))
+    body = "No requests are waiting."
+    if pending:
+        oldest = pending[0]
+        waiting_on = oldest["steps"][oldest["current"]]["approver_name"]
+        body = (f"Oldest waiting: {oldest['id']} from {oldest['requester_name']}, since "
+                f"{when(oldest['created_at'])}, with {waiting_on}.")
+    return Card(title=title, fields=tuple(fields), body=body)
+
+
+async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> int:
+    week = digest_due(now)
+    tx = Tx(app.storage)
+    marker = await tx.get("meta/job-digest") or {}
+    if marker.get("week") == week:
+        return 0
+    records = await _week_of_requests(app, now)
+    since = now - timedelta(days=7)
+    outbound = []
+    for ceo in people.with_role("ceo"):
+        outbound.append(Outbound(ceo.email, _digest_card(
+            f"Weekly digest ({week}): the whole Trust", records, since)))
+    for head in people.with_role("headteacher"):
+        if head.school == CENTRAL:
+            continue
+        mine = [r for r in records if r["school"] == head.school]
+        outbound.append(Outbound(head.email, _digest_card(
+            f"Weekly digest ({week}): {head.school}", mine, since)))
+    tx.put("meta/job-digest", {"week": week})
+    app.outbox.stage(tx, outbound, now)
+    try:
+        await tx.commit()
+    except Conflict:
+        return 0
+    return len(outbound)
+
+
+async def run_review(app: Application, now: datetime, people: PeopleIndex) -> int:
+    review: date = app.pack.next_review
+    due = [d for d in REVIEW_NOTICES if now.date() >= review - timedelta(days=d)]
+    if not due:
+        return 0
+    tx = Tx(app.storage)
+    marker = await tx.get("meta/job-review") or {"sent": []}
+    label = f"{review.isoformat()}:{min(due)}"
+    if label in marker["sent"]:
+        return 0
+    # Catching up after downtime sends only the latest notice that applies.
+    sent = marker["sent"] + [f"{review.isoformat()}:{d}" for d in due]
+    text = (f"The {app.pack.title} is due for review on {review:%d %B %Y}."
+            if min(due) else f"The {app.pack.title} is due for review today.")
+    body = text + (" Policy packs are data: once the policy is revised, update the pack "
+                   "(POLICYBOT_POLICY) and run `policybot policy check`.")
+    outbound = [Outbound(p.email, Card(title="Policy review", body=body))
+                for p in people.with_role("ceo")]
+    tx.put("meta/job-review", {"sent": sorted(set(sent))})
+    app.outbox.stage(tx, outbound, now)
+    try:
+        await tx.commit()
+    except Conflict:
+        return 0
+    return len(outbound)
+
+
+def next_digest(now: datetime) -> datetime:
+    monday = (now - timedelta(days=now.weekday())).date()
+    start = datetime.combine(monday, DIGEST_HOUR, UTC)
+    return start if now < start else start + timedelta(days=7)

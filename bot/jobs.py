@@ -1,0 +1,204 @@
+"""Work that time makes due, computed from stored state.
+
+Nothing here lives only in memory: each open request records when its current step was asked,
+reminded and escalated, so a run at any moment does exactly what is due then, once. Each
+request is handled in its own optimistic transaction; when two replicas run the same tick,
+one commits and the other finds nothing left to do. Long downtime is caught up once: only
+the most advanced due action is taken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.app import Application
+from bot.approvals import card_key, index_add, index_remove
+from bot.config import Config
+from bot.delegation import active_delegate
+from bot.tx import Tx, iso
+from conversations import render
+from conversations.messages import Outbound, Text
+from conversations.people import PeopleIndex
+from conversations.requests import RequestRecord, expire, reassign, remind
+from conversations.timefmt import when
+from conversations.timers import Due, Timings, due_now, escalation_target, next_due
+from storage.base import Conflict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobReport:
+    done: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.done[what] = self.done.get(what, 0) + n
+
+    def lines(self) -> list[str]:
+        return [f"{k}: {v}" for k, v in sorted(self.done.items())] or ["nothing was due"]
+
+
+def timings_from(config: Config) -> Timings:
+    holidays = frozenset(
+        date.fromisoformat(d.strip()) for d in config.get("POLICYBOT_HOLIDAYS").split(",")
+        if d.strip()
+    )
+    return Timings(
+        reminder_hours=config.number("POLICYBOT_REMINDER_HOURS"),
+        escalation_hours=config.number("POLICYBOT_ESCALATION_HOURS"),
+        expiry_days=config.number("POLICYBOT_EXPIRY_DAYS"),
+        holidays=holidays,
+    )
+
+
+class RequestTimers:
+    """Reminders, escalation, expiry and delegation of pending steps."""
+
+    def __init__(self, app: Application, timings: Timings) -> None:
+        self.app = app
+        self.timings = timings
+
+    async def open_ids(self) -> list[str]:
+        doc = await self.app.storage.get("index/open")
+        return list(doc.value["ids"]) if doc else []
+
+    async def run(self, now: datetime, report: JobReport) -> None:
+        people = await self.app.directory.snapshot()
+        for request_id in await self.open_ids():
+            for _attempt in range(5):
+                tx = Tx(self.app.storage)
+                record = await tx.get(f"request/{request_id}")
+                if record is None:
+                    break
+                outbound, what = await self._one(tx, record, people, now)
+                if not outbound and not tx.pending:
+                    break
+                self.app.outbox.stage(tx, outbound, now)
+                try:
+                    await tx.commit()
+                except Conflict:
+                    continue  # another replica or a decision got there first: look again
+                if what:
+                    report.count(what)
+                break
+
+    async def upcoming(self) -> list[tuple[datetime, str]]:
+        out = []
+        for request_id in await self.open_ids():
+            record = await self.app.storage.get(f"request/{request_id}")
+            due = next_due(record.value, self.timings) if record else None
+            if due is not None:
+                out.append((due.at, f"{due.action} {request_id}"))
+        return out
+
+    async def _one(
+        self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime
+    ) -> tuple[list[Outbound], str]:
+        if record["status"] != "pending":
+            return [], ""
+        delegated = await self._delegation(tx, record, people, now)
+        if delegated is not None:
+            return delegated, "delegated"
+        due = due_now(record, self.timings, now)
+        if due is None:
+            return [], ""
+        if due.action == "expire":
+            return await self._expire(tx, record, now), "expired"
+        if due.action == "escalate":
+            return await self._escalate(tx, record, due, people, now), "escalated"
+        return self._remind(tx, record, due, now), "reminded"
+
+    def _remind(self, tx: Tx, record: RequestRecord, due: Due, now: datetime) -> list[Outbound]:
+        change = remind(record, due.step, iso(now))
+        self._save(tx, change.record, change.events, now)
+        step = change.record["steps"][due.step]
+        return [
+            Outbound(step["approver"], Text(
+                f"Reminder: {record['requester_name']}'s request {record['id']} has been "
+                f"waiting for your decision since {when(step['asked_at'])}.")),
+            Outbound(step["approver"], render.approver_card(change.record, due.step),
+                     card_key(record["id"], due.step)),
+        ]
+
+    async def _escalate(
+        self, tx: Tx, record: RequestRecord, due: Due, people: PeopleIndex, now: datetime
+    ) -> list[Outbound]:
+        step = record["steps"][due.step]
+        approver, requester = people.get(step["approver"]), people.get(record["requester"])
+        target = (escalation_target(approver, requester, people)
+                  if approver and requester else None)
+        if target is None:
+            # No one above: remind once more rather than leave the step silent.
+            return self._remind(tx, record, due, now) if not step.get("reminded_at") else []
+        hours = int(self.timings.escalation_hours)
+        why = f"Escalated to {target.name} after {hours} working hours without a decision."
+        return await self._move(tx, record, due.step, target.email, target.name, now,
+                                reason="escalated", why=why, requester_note=why)
+
+    async def _delegation(
+        self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime
+    ) -> list[Outbound] | None:
+        """Moves the current step to the approver's delegate, or back when the range ends."""
+        index = record["current"]
+        step = record["steps"][index]
+        original = step.get("on_behalf_of") or step["approver"]
+        delegate = await active_delegate(tx, original, now.date())
+        target = delegate if delegate and delegate != record["requester"] else original
+        if target == step["approver"] or people.get(target) is None:
+            return None
+        person = people.get(target)
+        owner = people.get(original)
+        assert person is not None
+        original_name = owner.name if owner else original
+        if target == original:
+            why = f"{original_name} is back: the request has returned to them."
+            return await self._move(tx, record, index, target, person.name, now,
+                                    reason="delegation_ended", why=why)
+        why = f"Passed to {person.name} while {original_name} is away."
+        return await self._move(tx, record, index, target, person.name, now, reason="delegated",
+                                why=why, on_behalf_of=original, on_behalf_of_name=original_name)
+
+    async def _move(
+        self, tx: Tx, record: RequestRecord, index: int, to: str, to_name: str, now: datetime,
+        *, reason: str, why: str, requester_note: str = "", on_behalf_of: str = "",
+        on_behalf_of_name: str = "",
+    ) -> list[Outbound]:
+        previous = record["steps"][index]["approver"]
+        change = reassign(record, index, to, to_name, iso(now), reason=reason,
+                          on_behalf_of=on_behalf_of, on_behalf_of_name=on_behalf_of_name)
+        self._save(tx, change.record, change.events, now)
+        await index_remove(tx, f"pending/{previous}", record["id"])
+        await index_add(tx, f"pending/{to}", record["id"])
+        key = card_key(record["id"], index)
+        out = [
+            Outbound(previous, render.reassigned_card(change.record, index, previous, why), key),
+            Outbound(to, Text(f"{record['id']} needs your decision. {why}")),
+            Outbound(to, render.approver_card(change.record, index), key),
+        ]
+        if requester_note:
+            out.append(Outbound(record["requester"], Text(f"{record['id']}: {requester_note}")))
+        return out
+
+    async def _expire(self, tx: Tx, record: RequestRecord, now: datetime) -> list[Outbound]:
+        change = expire(record, iso(now))
+        self._save(tx, change.record, change.events, now)
+        await index_remove(tx, "index/open", record["id"])
+        out = []
+        for i, step in enumerate(record["steps"]):
+            if step["state"] == "pending":
+                await index_remove(tx, f"pending/{step['approver']}", record["id"])
+                out.append(Outbound(step["approver"], render.approver_card(change.record, i),
+                                    card_key(record["id"], i)))
+        days = self.timings.expiry_days
+        out.append(Outbound(record["requester"], Text(
+            f"{record['id']} expired after {days} days without a decision, so it is not "
+            "approved. You may ask again: say \"check a post\".")))
+        return out
+
+    def _save(self, tx: Tx, record: RequestRecord, events: Sequence[dict], now: datetime) -> None:
+        tx.put(f"request/{record['id']}", record)
+        for event in events:
+            tx.append_audit(now, event)
