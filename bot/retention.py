@@ -21,6 +21,7 @@ from storage.base import Delete, Put, Storage
 
 PERSONAL_FIELDS = ("draft", "answers", "answer_values", "comment", "account", "warnings")
 CURSOR = "meta/retention"
+SEEN_DAYS = 7
 
 
 @dataclass
@@ -37,7 +38,8 @@ class PurgePlan:
             f"requests whose draft, answers and comments go: {len(self.requests)}"
             + (f" ({shown})" if self.requests else ""),
             f"audit entries whose comments go: {len(self.audit)}",
-            f"inbox messages and abandoned conversations removed: {len(self.other)}",
+            f"inbox messages, abandoned conversations and old event markers removed: "
+            f"{len(self.other)}",
         ]
 
 
@@ -83,6 +85,9 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     for key, rec in await storage.scan("inbox/"):
         if rec.value.get("at", "") < cutoff:
             out.other.append(key)
+    # Markers of handled platform events only need to outlive the platform's retries.
+    recent = iso(now - timedelta(days=SEEN_DAYS))
+    out.other += [k for k, rec in await storage.scan("seen/") if rec.value.get("at", "") < recent]
     for key, rec in await storage.scan("conversation/"):
         if rec.value.get("flow") and rec.value.get("updated_at", "") < cutoff:
             out.other.append(key)
