@@ -78,6 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--socket-mode", action="store_true",
                         help="for Socket Mode (SLACK_APP_TOKEN), with no public address")
 
+    teams = sub.add_parser("teams", help="Microsoft Teams tools")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser("package", help="write the Teams app package to upload")
+    package.add_argument("--app-id", required=True, help="the Azure bot's Microsoft App ID")
+    package.add_argument("--out", required=True, help="zip file to write")
+    package.add_argument("--name", default="", help="app name shown in Teams (default Policy Bot)")
+    package.add_argument("--developer", default="", help="publisher name shown in Teams")
+    package.add_argument("--website-url", default="", help="https:// page about the app")
+    package.add_argument("--privacy-url", default="", help="https:// privacy notice")
+    package.add_argument("--terms-url", default="", help="https:// terms of use")
+
+    migrate = sub.add_parser("migrate", help="copy every record into another store "
+                                             "(e.g. from TinyDB into PostgreSQL)")
+    migrate.add_argument("--from", dest="source", required=True, metavar="tinydb:PATH",
+                         help="the store to copy from")
+    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://...",
+                         help="the store to copy into")
+    migrate.add_argument("--force", action="store_true",
+                         help="copy even if the target already holds documents")
+
     config = sub.add_parser("config", help="print the effective settings, secrets masked")
     config.add_argument("--markdown", action="store_true",
                         help="print the configuration reference as a Markdown table")
@@ -109,8 +129,18 @@ async def _run(args: argparse.Namespace) -> int:
 
     if args.command == "config":
         return commands.show_config(markdown=args.markdown)
+    if args.command == "teams":
+        from adapters.teams.package import package_command
+
+        return package_command(args.app_id, args.out, name=args.name, developer=args.developer,
+                               website_url=args.website_url, privacy_url=args.privacy_url,
+                               terms_url=args.terms_url)
     if args.command == "policy":
         return commands.check_policy(args.file)
+    if args.command == "migrate":
+        from bot.migrate import run_migrate
+
+        return await run_migrate(args.source, args.target, force=args.force)
     if args.command == "slack":
         from adapters.slack.manifest import print_manifest
 

@@ -28,6 +28,7 @@ from storage.base import Conflict, Delete, Put, Storage
 log = logging.getLogger(__name__)
 LOCAL = "local"
 CLAIM_TIMEOUT = timedelta(minutes=2)
+MAX_ATTEMPTS = 15  # with the back-off below: about two and a half hours of retries
 
 
 class Channel(Protocol):
@@ -110,6 +111,8 @@ class Outbox:
             now = self.clock()
             if item.get("claimed_at") and now - _parse(item["claimed_at"]) < CLAIM_TIMEOUT:
                 continue  # another worker has it
+            if item.get("retry_at") and _parse(item["retry_at"]) > now:
+                continue  # backing off after a failure
             claimed = {**item, "claimed_at": iso(now), "attempts": item.get("attempts", 0) + 1}
             try:
                 etags = await self.storage.write([Put(key, claimed, record.etag)])
@@ -121,11 +124,21 @@ class Outbox:
                 await self.storage.write([Delete(key)])
                 continue
             channel = await self.channel_for(person)
+            if claimed["attempts"] > MAX_ATTEMPTS:
+                # The platform has refused for hours (app not installed, chat gone): keep the
+                # message where the person can still find it rather than retry for ever.
+                log.warning("%s could not deliver after %d attempts; kept in the local inbox",
+                            channel.name, MAX_ATTEMPTS)
+                channel = self.channels[LOCAL]
             try:
                 await channel.deliver(person, message_from_json(item["message"]), item["key"])
-            except Exception:  # a platform failure must not lose the message: retried later
-                log.exception("delivery failed; kept for retry", extra={"channel": channel.name})
-                await self.storage.write([Put(key, {**claimed, "claimed_at": None})])
+            except Exception as exc:  # a platform failure must not lose the message
+                # Only the kind of failure is logged: exception texts may quote the message.
+                log.warning("delivery via %s failed (%s); will retry", channel.name,
+                            type(exc).__name__)
+                wait = timedelta(seconds=min(2 ** claimed["attempts"], 900))
+                await self.storage.write([Put(key, {**claimed, "claimed_at": None,
+                                                    "retry_at": iso(now + wait)})])
                 continue
             with contextlib.suppress(Conflict):
                 await self.storage.write([Delete(key, etags[key])])

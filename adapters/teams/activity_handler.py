@@ -1,0 +1,260 @@
+"""Teams activities in, neutral turns to the engine, Adaptive Cards out.
+
+* a message: typed text, or the press of an ``Action.Submit`` button (its ``value``);
+* an ``adaptiveCard/action`` invoke: the press of an ``Action.Execute`` button, answered with
+  the pressed card's new look in the invoke response;
+* ``installationUpdate`` / ``conversationUpdate`` (members added): the welcome and the menu.
+
+Every activity from a known person saves the conversation reference of their personal chat
+(for proactive messages) and notes that they were last seen on Teams. The activity id is the
+turn's event id, so an activity Teams delivers twice is applied once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextvars import ContextVar
+from typing import Any
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    InvokeResponse,
+)
+from msrest.serialization import Model
+
+from adapters.teams import cards
+from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
+from adapters.teams.identity import TeamsIdentity
+from adapters.teams.references import TeamsMemory
+from bot.app import Application
+from conversations.messages import Choice, Message, Press, Text, Turn, TurnResult
+from conversations.people import Person
+from storage.base import ABSENT, Conflict, Delete, Put
+
+log = logging.getLogger(__name__)
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+ERROR_RESPONSE = "application/vnd.microsoft.error"
+UNKNOWN_BUTTON = "That button isn't one I recognise, so nothing changed."
+SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+_MENTION = re.compile(r"<at>[^<]*</at>")
+
+
+class TurnMarker:
+    """Set once the bot's own code runs for a request: a failure before that point happened
+    in the SDK's authentication or parsing, not in a turn."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+
+TURN_MARKER: ContextVar[TurnMarker | None] = ContextVar("teams_turn_marker", default=None)
+
+
+class CardActionResponse(Model):
+    """The body of an ``adaptiveCard/action`` invoke response.
+
+    botbuilder's own model types ``value`` as an object, so it cannot carry the text of a
+    message response; this one carries a card (an object) or a text.
+    """
+
+    _attribute_map = {
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "object"},
+    }
+
+    def __init__(self, *, status_code: int, type: str, value: Any) -> None:  # noqa: A002
+        super().__init__()
+        self.status_code = status_code
+        self.type = type
+        self.value = value
+
+
+class PolicyTeamsHandler(TeamsActivityHandler):
+    def __init__(self, application: Application, memory: TeamsMemory,
+                 identity: TeamsIdentity) -> None:
+        self.application = application
+        self.memory = memory
+        self.identity = identity
+        self.sender = Sender(memory)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        marker = TURN_MARKER.get()
+        if marker is not None:
+            marker.started = True
+        try:
+            if turn_context.activity.service_url:
+                await self.memory.save_service(turn_context.activity)
+            await super().on_turn(turn_context)
+        except Exception:  # the person gets an apology; the details go to the log only
+            log.exception("Teams activity failed")
+            await _apologise(turn_context)
+
+    # -- who is speaking -----------------------------------------------------------------
+
+    async def _speaker(self, context: TurnContext) -> Person | None:
+        person = await self.identity.person(context)
+        if person is None:
+            await context.send_activity(activity_for(self.application.bot.not_set_up()))
+            return None
+        if _is_personal(context.activity):
+            await self.memory.save_reference(person.email, context.activity)
+        await self.application.outbox.note_presence(person.email, PLATFORM)
+        return person
+
+    async def _handle(self, turn: Turn) -> TurnResult:
+        result = await self.application.bot.handle(turn)
+        self.application.kick()  # deliver what the turn staged for other people
+        return result
+
+    async def _reply(self, context: TurnContext, person: Person, result: TurnResult) -> None:
+        for message in result.replies:
+            await self.sender.send(context, person.email, message)
+
+    async def _new_look(self, person: Person, answer: Choice | Press | None,
+                        result: TurnResult) -> dict[str, Any] | None:
+        """The pressed or answered card as it should now look, or None to leave it."""
+        if result.duplicate or result.stale:
+            return None
+        if result.answered:
+            asked = await self.memory.question(person.email)
+            token = answer.token if isinstance(answer, Choice) else (asked[0] if asked else "")
+            prompt = asked[1] if asked and asked[0] == token else ""
+            return cards.answered_card(prompt, result.answered)
+        if result.replace is not None:
+            return cards.card_card(result.replace)
+        return None
+
+    # -- messages: typed text, or an Action.Submit press ----------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        person = await self._speaker(turn_context)
+        if person is None:
+            return
+        event_id = _event_id(activity)
+        if isinstance(activity.value, dict) and "pb" in activity.value:
+            answer = cards.read_action_data(activity.value)
+            if answer is None:
+                await self.sender.send(turn_context, person.email, Text(UNKNOWN_BUTTON))
+                return
+            result = await self._handle(_turn(person, answer, event_id))
+            new_look = await self._new_look(person, answer, result)
+            if new_look is not None and activity.reply_to_id:
+                await self.sender.update(turn_context,
+                                         card_activity(new_look, activity.reply_to_id))
+            await self._reply(turn_context, person, result)
+            return
+        text = _MENTION.sub("", activity.text or "").strip()
+        result = await self._handle(Turn(person.email, text=text, event_id=event_id))
+        if result.answered and not result.stale:
+            asked = await self.memory.question(person.email)
+            if asked and asked[2].conversation_id == activity.conversation.id:
+                card = cards.answered_card(asked[1], result.answered)
+                await self.sender.update(turn_context, card_activity(card, asked[2].activity_id))
+        await self._reply(turn_context, person, result)
+
+    # -- invokes: an Action.Execute press -------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+            return InvokeResponse(status=400, body=CardActionResponse(
+                status_code=400, type=ERROR_RESPONSE,
+                value={"code": "BadRequest", "message": "Expected an Action.Execute."}))
+        # The response body stays a model: the adapter serialises it (once).
+        return InvokeResponse(status=200, body=await self._execute(turn_context, action))
+
+    async def _execute(self, turn_context: TurnContext,
+                       action: dict[str, Any]) -> CardActionResponse:
+        person = await self._speaker(turn_context)
+        if person is None:
+            return _message_response(self.application.bot.not_set_up().text)
+        answer = cards.read_action_data(action.get("data"))
+        if answer is None:
+            return _message_response(UNKNOWN_BUTTON)
+        result = await self._handle(_turn(person, answer, _event_id(turn_context.activity)))
+        if result.duplicate:
+            return _message_response("Already done.")
+        new_look = await self._new_look(person, answer, result)
+        await self._reply(turn_context, person, result)
+        if new_look is not None:
+            return CardActionResponse(status_code=200, type=cards.CARD_CONTENT_TYPE,
+                                      value=new_look)
+        said = next((m.text for m in result.replies if isinstance(m, Text)), "Done.")
+        return _message_response(said)
+
+    # -- install: welcome and menu --------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self.memory.storage.write([Delete(_welcome_key(turn_context.activity))])
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        # Teams announces a personal install twice (installationUpdate, then this with the
+        # bot among the members added); the welcome marker makes it one welcome.
+        if turn_context.activity.members_added:
+            await self._welcome(turn_context)
+
+    async def _welcome(self, context: TurnContext) -> None:
+        activity = context.activity
+        try:
+            await self.memory.storage.write([Put(_welcome_key(activity), {"welcomed": True},
+                                                 ABSENT)])
+        except Conflict:
+            return  # already welcomed in this chat
+        person = await self._speaker(context)
+        if person is None:
+            return
+        result = await self._handle(Turn(person.email, text="", event_id=_event_id(activity)))
+        first_name = person.name.split(" ")[0]
+        welcome: list[Message] = [Text(
+            f"Hello {first_name}! I check social media posts against the Trust's Social Media "
+            "Policy before you post them, and send them for approval when the policy asks "
+            "for it. Choose what you'd like to do, or just tell me.")]
+        result.replies[:0] = welcome
+        await self._reply(context, person, result)
+
+
+def _turn(person: Person, answer: Choice | Press, event_id: str) -> Turn:
+    if isinstance(answer, Choice):
+        return Turn(person.email, choice=answer, event_id=event_id)
+    return Turn(person.email, press=answer, event_id=event_id)
+
+
+def _event_id(activity: Activity) -> str:
+    return f"teams:{activity.id}" if activity.id else ""
+
+
+def _is_personal(activity: Activity) -> bool:
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    return kind in (None, "personal")  # the Emulator sends no conversation type
+
+
+def _welcome_key(activity: Activity) -> str:
+    return f"teamswelcome/{activity.conversation.id}"
+
+
+def _message_response(text: str) -> CardActionResponse:
+    return CardActionResponse(status_code=200, type=MESSAGE_RESPONSE, value=text)
+
+
+async def _apologise(context: TurnContext) -> None:
+    try:
+        if context.activity.type == ActivityTypes.invoke:
+            response = InvokeResponse(status=200, body=_message_response(SORRY))
+            context.turn_state[BotAdapter._INVOKE_RESPONSE_KEY] = Activity(
+                type=ActivityTypes.invoke_response, value=response)
+        if context.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            await context.send_activity(Activity(type=ActivityTypes.message, text=SORRY))
+    except Exception:  # the connector itself is failing; the log already has the cause
+        log.warning("could not tell the person that their activity failed")

@@ -1,0 +1,69 @@
+"""Who is speaking on Teams: an Azure AD object id resolved to a person of the directory.
+
+The directory's ``teams_aad_object_id`` wins where it is set. Otherwise Teams is asked for the
+member's email (``TeamsInfo.get_member``: email, else userPrincipalName), and the answer is
+cached, in memory and in storage, so the lookup happens once per person.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from adapters.teams.references import TeamsMemory
+from bot.directory import DirectoryStore
+from conversations.people import Person
+
+log = logging.getLogger(__name__)
+
+
+class TeamsIdentity:
+    def __init__(self, directory: DirectoryStore, memory: TeamsMemory, *,
+                 emulator: bool = False) -> None:
+        self.directory = directory
+        self.memory = memory
+        self.emulator = emulator
+        self._emails: dict[str, str] = {}  # aadObjectId -> email
+
+    async def person(self, context: TurnContext) -> Person | None:
+        """The directory person behind this activity, or None if they are not in it."""
+        people = await self.directory.snapshot()
+        sender = context.activity.from_property
+        aad_id = (sender.aad_object_id or "") if sender else ""
+        if aad_id:
+            listed = people.by_teams_id(aad_id)
+            if listed is not None:
+                return listed
+            cached = self._emails.get(aad_id) or await self.memory.cached_email(aad_id)
+            person = people.get(cached) if cached else None
+            if person is not None:
+                self._emails[aad_id] = person.email
+                return person
+        email = await self._ask_teams(context)
+        person = people.get(email) if email else None
+        if person is not None and aad_id:
+            self._emails[aad_id] = person.email
+            await self.memory.cache_email(aad_id, person.email)
+            return person
+        if person is None and self.emulator and sender is not None:
+            # The Bot Framework Emulator has no sign-in: its user id or name may be an email.
+            for candidate in (sender.id, sender.name):
+                found = people.get(candidate) if candidate and "@" in candidate else None
+                if found is not None:
+                    return found
+        return person
+
+    async def _ask_teams(self, context: TurnContext) -> str:
+        sender = context.activity.from_property
+        if sender is None or not sender.id:
+            return ""
+        if context.activity.channel_data is None:
+            context.activity.channel_data = {}  # TeamsInfo reads it for a team id
+        try:
+            member = await TeamsInfo.get_member(context, sender.id)
+        except Exception as exc:  # an unknown member or an unreachable service: not resolved
+            log.warning("Teams member lookup failed: %s", type(exc).__name__)
+            return ""
+        return str(member.email or member.user_principal_name or "").strip().lower()

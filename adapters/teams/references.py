@@ -1,0 +1,129 @@
+"""What the Teams adapter remembers, as plain JSON in the project's storage (never pickled).
+
+  teamsref/<email>          the conversation reference of the person's personal chat with the
+                            bot (saved on install and on every message; used for proactive
+                            messages)
+  teamsmeta/service         the service URL, tenant and bot account last seen in an activity
+                            (used to open a 1:1 chat with someone who never wrote to the bot)
+  teamsmsg/<email>|<key>    activity id of a keyed message (an approver's card), to update it
+  teamsq/<email>            the last question card sent: its token, prompt and activity id, so
+                            a typed answer can replace it with the answer
+  teamsid/<aadObjectId>     the email Teams gave for that user (the identity cache)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ConversationReference
+
+from storage.base import Put, Storage
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    service_url: str
+    tenant_id: str
+    bot_id: str
+    bot_name: str
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    activity_id: str
+    conversation_id: str
+
+
+class TeamsMemory:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    async def _put_if_changed(self, key: str, value: dict[str, Any]) -> None:
+        current = await self.storage.get(key)
+        if current is None or current.value != value:
+            await self.storage.write([Put(key, value)])
+
+    # -- conversation references ---------------------------------------------------------
+
+    async def save_reference(self, email: str, activity: Activity) -> None:
+        """Remember where to reach ``email``: the chat this activity came from."""
+        reference = TurnContext.get_conversation_reference(activity)
+        # The activity id changes with every message; leaving it out saves a write per message.
+        reference.activity_id = None
+        reference.locale = None
+        await self.save_reference_object(email, reference)
+
+    async def save_reference_object(self, email: str, reference: ConversationReference) -> None:
+        await self._put_if_changed(f"teamsref/{email.lower()}",
+                                   {"reference": reference.serialize()})
+
+    async def reference(self, email: str) -> ConversationReference | None:
+        record = await self.storage.get(f"teamsref/{email.lower()}")
+        if record is None:
+            return None
+        return ConversationReference().deserialize(record.value["reference"])
+
+    # -- the service the bot is reached through ------------------------------------------
+
+    async def save_service(self, activity: Activity) -> None:
+        conversation = activity.conversation
+        tenant = (conversation.tenant_id if conversation else None) or _tenant_of(activity)
+        bot = activity.recipient
+        await self._put_if_changed("teamsmeta/service", {
+            "service_url": activity.service_url or "",
+            "tenant_id": tenant or "",
+            "bot_id": (bot.id if bot else "") or "",
+            "bot_name": (bot.name if bot else "") or "",
+        })
+
+    async def service(self) -> ServiceInfo | None:
+        record = await self.storage.get("teamsmeta/service")
+        if record is None:
+            return None
+        v = record.value
+        return ServiceInfo(v["service_url"], v["tenant_id"], v["bot_id"], v["bot_name"])
+
+    # -- messages sent -------------------------------------------------------------------
+
+    async def save_sent(self, email: str, key: str, sent: SentMessage) -> None:
+        await self._put_if_changed(f"teamsmsg/{email.lower()}|{key}", {
+            "activity_id": sent.activity_id, "conversation_id": sent.conversation_id})
+
+    async def sent(self, email: str, key: str) -> SentMessage | None:
+        record = await self.storage.get(f"teamsmsg/{email.lower()}|{key}")
+        if record is None:
+            return None
+        return SentMessage(record.value["activity_id"], record.value["conversation_id"])
+
+    async def save_question(self, email: str, token: str, prompt: str, sent: SentMessage) -> None:
+        await self.storage.write([Put(f"teamsq/{email.lower()}", {
+            "token": token, "prompt": prompt, "activity_id": sent.activity_id,
+            "conversation_id": sent.conversation_id})])
+
+    async def question(self, email: str) -> tuple[str, str, SentMessage] | None:
+        """(token, prompt, where it was sent) of the last question card sent to ``email``."""
+        record = await self.storage.get(f"teamsq/{email.lower()}")
+        if record is None:
+            return None
+        v = record.value
+        return v["token"], v["prompt"], SentMessage(v["activity_id"], v["conversation_id"])
+
+    # -- identity cache ------------------------------------------------------------------
+
+    async def cached_email(self, aad_object_id: str) -> str:
+        record = await self.storage.get(f"teamsid/{aad_object_id}")
+        return str(record.value["email"]) if record else ""
+
+    async def cache_email(self, aad_object_id: str, email: str) -> None:
+        await self._put_if_changed(f"teamsid/{aad_object_id}", {"email": email.lower()})
+
+
+def _tenant_of(activity: Activity) -> str:
+    data = activity.channel_data
+    if isinstance(data, dict):
+        tenant = data.get("tenant")
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+            return str(tenant["id"])
+    return ""

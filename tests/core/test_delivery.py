@@ -1,0 +1,65 @@
+"""The outbox: nothing acknowledged is lost, failures back off, and nothing retries for ever."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import Application
+from bot.delivery import MAX_ATTEMPTS
+from conversations.messages import Message
+from conversations.people import Person
+from tests.core.harness import DEPUTY, TEACHER, Chat, Clock
+
+
+class FlakyPlatform:
+    """A platform that refuses the first ``failures`` deliveries."""
+
+    name = "slack"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.delivered: list[tuple[str, Message, str]] = []
+
+    async def deliver(self, person: Person, message: Message, key: str) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("platform down")
+        self.delivered.append((person.email, message, key))
+
+
+async def _request(app: Application) -> None:
+    await Chat(app, TEACHER).check_post(
+        "Library news", [("personal",), ("none",), ("none",), ("no",), ("business",)])
+
+
+async def test_a_failed_delivery_is_kept_and_retried_after_a_pause(
+    app: Application, clock: Clock
+) -> None:
+    platform = FlakyPlatform(failures=2)
+    app.outbox.register(platform)
+    await app.outbox.note_presence(DEPUTY, "slack")
+    await _request(app)  # the harness flushes once: the first attempt fails
+    assert platform.delivered == []
+    assert len(await app.storage.scan("outbox/")) == 1
+    assert await app.flush() == 0  # backing off: not tried again at once
+    clock.now += timedelta(seconds=3)
+    assert await app.flush() == 0  # second failure
+    clock.now += timedelta(seconds=5)
+    assert await app.flush() == 1
+    assert [(to, key) for to, _, key in platform.delivered] == [(DEPUTY, "card:SM-0001:0")]
+    assert await app.storage.scan("outbox/") == []
+
+
+async def test_an_unreachable_person_gets_the_message_in_the_local_inbox(
+    app: Application, clock: Clock
+) -> None:
+    platform = FlakyPlatform(failures=10_000)
+    app.outbox.register(platform)
+    await app.outbox.note_presence(DEPUTY, "slack")
+    await _request(app)
+    for _ in range(MAX_ATTEMPTS + 1):
+        clock.now += timedelta(hours=1)
+        await app.flush()
+    assert await app.storage.scan("outbox/") == []
+    cards = await Chat(app, DEPUTY).inbox()
+    assert [getattr(c, "request_id", "") for c in cards] == ["SM-0001"]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+
+from adapters.teams import setup_teams
+from bot.app import Application, build_application
+from bot.config import Config
+from storage.tinydb_store import TinyDBStorage
+from tests.teams.fake_connector import FakeConnector
+from tests.teams.harness import TeamsWorld, schema_errors
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+async def _application(tmp_path: Path, values: dict[str, str]) -> Application:
+    storage = TinyDBStorage(str(tmp_path / "policybot.json"))
+    return await build_application(Config(values), storage=storage, clock=Clock())
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Application, connector: FakeConnector, *, emulator: bool,
+                  ) -> AsyncIterator[TeamsWorld]:
+    web_app = web.Application()
+    await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1")
+    server = TestServer(web_app, host="127.0.0.1")
+    await server.start_server()
+    pump = asyncio.create_task(app.pump(interval=0.05))
+    try:
+        async with ClientSession() as http:
+            yield TeamsWorld(app, connector, str(server.make_url("/api/messages")), http)
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+        await server.close()
+        await app.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path, connector: FakeConnector) -> AsyncIterator[TeamsWorld]:
+    """The bot in emulator mode (no auth) on a real server, against the fake connector.
+
+    On teardown every card the bot sent (and every card returned in an invoke response) is
+    checked against the Adaptive Cards 1.5 schema, so every journey checks its cards.
+    """
+    app = await _application(tmp_path, {})
+    async with serving(app, connector, emulator=True) as teams:
+        yield teams
+    cards = connector.all_cards() + teams.invoke_cards
+    invalid = [(card.get("body", [{}])[0], schema_errors(card)) for card in cards
+               if schema_errors(card)]
+    assert not invalid, invalid

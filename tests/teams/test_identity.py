@@ -1,0 +1,52 @@
+"""Who is speaking: the directory's Teams id, else the email Teams gives, cached."""
+
+from __future__ import annotations
+
+from tests.teams.flows import CEO, TEACHER
+from tests.teams.harness import TeamsWorld
+
+HEADER = "email,name,school,line_manager_email,roles,slack_user_id,teams_aad_object_id"
+
+
+async def presence_of(world: TeamsWorld, email: str) -> str:
+    record = await world.app.storage.get(f"presence/{email}")
+    return str(record.value["platform"]) if record else ""
+
+
+async def test_the_email_teams_gives_is_looked_up_once_then_cached(world: TeamsWorld) -> None:
+    daniel = world.user(TEACHER, "Daniel Osei")
+    await daniel.say("hello")
+    await daniel.say("my requests")
+    assert "You haven't made any requests yet" in daniel.said()
+    assert len(world.connector.member_lookups()) == 1
+    cached = await world.app.storage.get(f"teamsid/{daniel.aad}")
+    assert cached is not None and cached.value["email"] == TEACHER
+    assert await presence_of(world, TEACHER) == "teams"
+
+
+async def test_the_user_principal_name_serves_when_there_is_no_email(world: TeamsWorld) -> None:
+    daniel = world.user(TEACHER, "Daniel Osei", listed_email=False, upn=TEACHER.upper())
+    await daniel.say("my requests")
+    assert "You haven't made any requests yet" in daniel.said()
+    assert await presence_of(world, TEACHER) == "teams"
+
+
+async def test_the_directory_s_teams_id_wins(world: TeamsWorld) -> None:
+    row = (f"{TEACHER},Daniel Osei,Oakfield Primary,joanne.clarke@northbrook.example,,,"
+           "aad-daniel-listed")
+    report = await world.app.directory.import_csv(f"{HEADER}\n{row}\n", source="test")
+    assert report.ok, report.errors
+    # Teams would say this account is Helen's; the directory says it is Daniel's.
+    someone = world.user(CEO, "Daniel Osei", aad="aad-daniel-listed")
+    await someone.say("my requests")
+    assert world.connector.member_lookups() == []
+    assert await presence_of(world, TEACHER) == "teams"
+    assert await presence_of(world, CEO) == ""
+
+
+async def test_a_failed_member_lookup_means_not_set_up(world: TeamsWorld) -> None:
+    ghost = world.user(TEACHER, "Daniel Osei")
+    world.connector.members.clear()  # the connector knows no members: 404
+    await ghost.say("hello")
+    assert "not set up" in ghost.last().text
+    assert await presence_of(world, TEACHER) == ""
