@@ -101,6 +101,12 @@ class Outbox:
         for name in preferred:
             if name in self.channels:
                 return self.channels[name]
+        # Someone the bot has never seen: a platform that can look them up (Slack, by email)
+        # reaches them where they already work, rather than the local inbox.
+        for channel in self.channels.values():
+            reaches = getattr(channel, "reaches", None)
+            if reaches is not None and await reaches(person):
+                return channel
         return self.channels[LOCAL]
 
     async def flush(self, people: PeopleIndex) -> int:

@@ -1,0 +1,108 @@
+"""The Slack adapter put together: Web API client, Bolt app, listeners, endpoint, channel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.channel import SlackChannel
+from adapters.slack.endpoint import SlackEndpoint
+from adapters.slack.identity import SlackIdentity
+from adapters.slack.listeners import SlackListeners
+from adapters.slack.manifest import EVENTS_PATH
+from bot.app import Application
+from bot.config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+RATE_LIMIT_RETRIES = 3
+SHUTDOWN_GRACE = 5.0
+
+
+@dataclass
+class SlackAdapter:
+    application: Application
+    client: AsyncWebClient
+    bolt: AsyncApp
+    identity: SlackIdentity
+    channel: SlackChannel
+    listeners: SlackListeners
+
+    async def drain(self) -> None:
+        """Wait until every acknowledged request has been carried out."""
+        await self.listeners.drain()
+
+
+SLACK: web.AppKey[SlackAdapter] = web.AppKey("policybot.slack", SlackAdapter)
+# The adapter of each running application, for Socket Mode (started with the application
+# only). Keyed by id: an entry lives only as long as its adapter, which holds the application.
+_ADAPTERS: weakref.WeakValueDictionary[int, SlackAdapter] = weakref.WeakValueDictionary()
+
+
+def web_client(config: Config) -> AsyncWebClient:
+    """The Web API client: a 429 is waited out (Retry-After) and the call made again."""
+    base_url = config.get("SLACK_API_URL")
+    return AsyncWebClient(
+        token=config.get("SLACK_BOT_TOKEN"),
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        retry_handlers=[AsyncConnectionErrorRetryHandler(),
+                        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+async def setup_slack(web_app: web.Application, application: Application, config: Config
+                      ) -> SlackAdapter:
+    """Mount ``POST /slack/events`` on ``web_app`` and register the Slack channel.
+
+    Call before the web app starts. On shutdown, work already acknowledged is given
+    :data:`SHUTDOWN_GRACE` seconds to finish.
+    """
+    token, secret = config.get("SLACK_BOT_TOKEN"), config.get("SLACK_SIGNING_SECRET")
+    if not token or not secret:
+        raise ConfigError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    client = web_client(config)
+    # process_before_response: the listeners only acknowledge and start a tracked task, so the
+    # response still goes at once, and the task exists before it does (nothing untracked).
+    bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=True,
+                    request_verification_enabled=True)
+    identity = SlackIdentity(client, application.storage, application.directory)
+    channel = SlackChannel(client, application.storage, identity)
+    listeners = SlackListeners(application, channel, identity)
+    listeners.register(bolt)
+    adapter = SlackAdapter(application, client, bolt, identity, channel, listeners)
+    web_app.router.add_post(EVENTS_PATH, SlackEndpoint(bolt, secret).handle)
+    web_app[SLACK] = adapter
+    web_app.cleanup_ctx.append(_finish_work(adapter))
+    application.outbox.register(channel)
+    _ADAPTERS[id(application)] = adapter
+    return adapter
+
+
+def adapter_for(application: Application) -> SlackAdapter:
+    adapter = _ADAPTERS.get(id(application))
+    if adapter is None or adapter.application is not application:
+        raise RuntimeError("the Slack adapter is not set up for this application "
+                           "(call setup_slack first)")
+    return adapter
+
+
+def _finish_work(adapter: SlackAdapter) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        yield
+        try:
+            await asyncio.wait_for(adapter.drain(), SHUTDOWN_GRACE)
+        except TimeoutError:
+            log.warning("Slack work still running at shutdown: %d task(s)",
+                        adapter.listeners.busy)
+
+    return context

@@ -1,0 +1,312 @@
+"""Neutral messages as Block Kit, within Slack's limits whatever the person typed.
+
+Every button carries what the engine needs to recognise the press: a question's buttons carry
+the question's token and the option's value (``choose:<n>``, value ``<token>|<value>``); the
+checkboxes of a multiple-choice question sit in blocks whose id names the token and are read
+when its "Continue" button is pressed; a card's buttons carry the action, the request id and
+the action's value as compact JSON (``press:<n>``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from adapters.slack.markup import cut, escape, fit_mrkdwn, fit_plain
+from conversations.messages import Action, ActionName, Card, Message, Question, Text
+
+Block = dict[str, Any]
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit).
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+MAX_FIELDS = 10
+CONTEXT_TEXT = 2000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+ACTION_ID = 255
+MAX_BUTTONS = 25
+MAX_CHECKBOXES = 10
+MAX_SELECT_OPTIONS = 100
+MAX_BUTTON_CHOICES = 5
+MODAL_TITLE = 24
+FALLBACK_TEXT = 3000
+MAX_TEXT_SECTIONS = 10
+
+CHOOSE = "choose:"
+SELECT = "choose_select"
+TICK = "tick"
+CONTINUE = "continue"
+PRESS = "press:"
+HINT_BLOCK = "hint"
+REJECT_CALLBACK = "reject_reason"
+REASON_BLOCK = "reason"
+REASON_LENGTH = 1000
+PRESS_NAMES: frozenset[str] = frozenset({"approve", "reject", "acknowledge", "withdraw", "start"})
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message for chat.postMessage / chat.update: notification text and blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+def mrkdwn(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str, limit: int) -> Block:
+    return {"type": "plain_text", "text": fit_plain(text, limit), "emoji": True}
+
+
+def section(raw: str, block_id: str = "") -> Block:
+    text, _ = fit_mrkdwn(raw, SECTION_TEXT)
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(raw: str, block_id: str = "") -> Block:
+    text, _ = fit_mrkdwn(raw, CONTEXT_TEXT)
+    block: Block = {"type": "context", "elements": [mrkdwn(text)]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def render(message: Message) -> Rendered:
+    if isinstance(message, Question):
+        return render_question(message)
+    if isinstance(message, Card):
+        return render_card(message)
+    return render_text(message)
+
+
+def render_text(message: Text) -> Rendered:
+    chunks = _chunks(message.text, SECTION_TEXT)
+    blocks = [section(c) for c in chunks[:MAX_TEXT_SECTIONS]]
+    if len(chunks) > MAX_TEXT_SECTIONS:
+        blocks.append(context("(Shortened to fit in Slack.)"))
+    return Rendered(_fallback(message.text), blocks)
+
+
+def _chunks(raw: str, limit: int) -> list[str]:
+    """Raw text in pieces that each fit ``limit`` once escaped, split at line breaks."""
+    pieces: list[str] = []
+    current = ""
+    for line in raw.split("\n"):
+        joined = f"{current}\n{line}" if current else line
+        if len(escape(joined)) <= limit:
+            current = joined
+            continue
+        if current:
+            pieces.append(current)
+        current = line  # a single line longer than the limit is cut when rendered
+    pieces.append(current)
+    return [p for p in pieces if p.strip()] or [" "]
+
+
+# -- questions ----------------------------------------------------------------------------
+
+
+def encode_choice(token: str, value: str) -> str:
+    return f"{token}|{value}"
+
+
+def decode_choice(value: str) -> tuple[str, str]:
+    token, sep, chosen = value.partition("|")
+    if not sep or not token:
+        raise ValueError("not a choice")
+    return token, chosen
+
+
+def question_block_id(token: str, group: int | None = None) -> str:
+    return f"q|{token}" if group is None else f"q|{token}|{group}"
+
+
+def render_question(question: Question) -> Rendered:
+    prompt = question.prompt + (f"\n{question.detail}" if question.detail else "")
+    blocks: list[Block] = [section(prompt)]
+    options = question.options
+    if options and question.multiple:
+        for group, start in enumerate(range(0, len(options), MAX_CHECKBOXES)):
+            boxes = [{"text": plain(o.label, OPTION_TEXT), "value": cut(o.value, OPTION_VALUE)}
+                     for o in options[start:start + MAX_CHECKBOXES]]
+            blocks.append({"type": "actions", "block_id": question_block_id(question.token, group),
+                           "elements": [{"type": "checkboxes", "action_id": TICK,
+                                         "options": boxes}]})
+        blocks.append({"type": "actions", "block_id": question_block_id(question.token),
+                       "elements": [{"type": "button", "action_id": CONTINUE, "style": "primary",
+                                     "text": plain("Continue", BUTTON_TEXT),
+                                     "value": cut(question.token, BUTTON_VALUE)}]})
+        blocks.append(context("Tick all that apply, then press *Continue*.", HINT_BLOCK))
+    elif options and len(options) <= MAX_BUTTON_CHOICES:
+        buttons = [{"type": "button", "action_id": f"{CHOOSE}{i}",
+                    "text": plain(o.label, BUTTON_TEXT),
+                    "value": cut(encode_choice(question.token, o.value), BUTTON_VALUE)}
+                   for i, o in enumerate(options)]
+        blocks.append({"type": "actions", "block_id": question_block_id(question.token),
+                       "elements": buttons})
+    elif options:
+        choices = [{"text": plain(o.label, OPTION_TEXT),
+                    "value": cut(encode_choice(question.token, o.value), OPTION_VALUE)}
+                   for o in options[:MAX_SELECT_OPTIONS]]
+        blocks.append({"type": "actions", "block_id": question_block_id(question.token),
+                       "elements": [{"type": "static_select", "action_id": SELECT,
+                                     "placeholder": plain("Choose…", OPTION_TEXT),
+                                     "options": choices}]})
+    if question.free_text:
+        hint = "Or type your answer." if options else "Type your answer as a message here."
+        blocks.append(context(hint, HINT_BLOCK))
+    return Rendered(_fallback(question.prompt), blocks)
+
+
+def ticked_values(state_values: Mapping[str, Any], token: str) -> list[str]:
+    """The options ticked on the question with ``token``, read from a block_actions state."""
+    prefix = question_block_id(token) + "|"
+    values: list[str] = []
+    for block_id, elements in state_values.items():
+        if not str(block_id).startswith(prefix) or not isinstance(elements, Mapping):
+            continue
+        for element in elements.values():
+            selected = element.get("selected_options") if isinstance(element, Mapping) else None
+            values += [str(o["value"]) for o in selected or [] if isinstance(o, Mapping)]
+    return values
+
+
+def answered(original: Sequence[Any], labels: Iterable[str]) -> Rendered:
+    """The question message as it stays once answered: the prompt and the answer, no buttons."""
+    kept = [b for b in original if isinstance(b, Mapping)
+            and b.get("type") in ("section", "header") and b.get("block_id") != HINT_BLOCK]
+    answer = ", ".join(labels)
+    blocks = [dict(b) for b in kept[:MAX_BLOCKS - 1]]
+    blocks.append(context(f"✅ Your answer: *{answer}*" if answer else "✅ Answered"))
+    return Rendered(_fallback(f"Your answer: {answer}"), blocks)
+
+
+# -- cards --------------------------------------------------------------------------------
+
+
+def encode_press(action: Action) -> str:
+    data: dict[str, Any] = {"a": action.name}
+    if action.request_id:
+        data["r"] = action.request_id
+    if action.value:
+        data["v"] = action.value
+    if action.needs_reason:
+        data["m"] = 1
+    return json.dumps(data, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Pressed:
+    name: ActionName
+    request_id: str
+    value: str
+    needs_reason: bool
+
+
+def decode_press(value: str) -> Pressed:
+    """A card button's value; ValueError when it is not one this adapter made."""
+    data = json.loads(value)
+    if not isinstance(data, dict) or data.get("a") not in PRESS_NAMES:
+        raise ValueError("not a card action")
+    return Pressed(cast(ActionName, data["a"]), str(data.get("r", "")), str(data.get("v", "")),
+                   bool(data.get("m")))
+
+
+def render_card(card: Card) -> Rendered:
+    blocks: list[Block] = [{"type": "header", "text": plain(card.title, HEADER_TEXT)}]
+    fields = [mrkdwn(fit_mrkdwn(f"*{k}*\n{v}", FIELD_TEXT)[0]) for k, v in card.fields]
+    for start in range(0, len(fields), MAX_FIELDS):
+        blocks.append({"type": "section", "fields": fields[start:start + MAX_FIELDS]})
+    if card.body:
+        text, shortened = fit_mrkdwn(card.body, SECTION_TEXT)
+        blocks.append({"type": "section", "text": mrkdwn(text)})
+        if shortened:
+            where = f"the record of {card.request_id}" if card.request_id else "the record"
+            blocks.append(context(f"Shortened to fit in Slack: the full text is kept "
+                                  f"in {where}."))
+    if card.footer:
+        blocks.append(context(card.footer))
+    if card.actions:
+        buttons = []
+        for i, action in enumerate(card.actions[:MAX_BUTTONS]):
+            button: Block = {"type": "button", "action_id": f"{PRESS}{i}",
+                             "text": plain(action.label, BUTTON_TEXT),
+                             "value": encode_press(action)[:BUTTON_VALUE]}
+            if action.style:
+                button["style"] = action.style
+            buttons.append(button)
+        blocks.append({"type": "actions", "block_id": f"card|{card.request_id}"[:ACTION_ID],
+                       "elements": buttons})
+    return Rendered(_fallback(card.title), _cap(blocks))
+
+
+def _cap(blocks: list[Block]) -> list[Block]:
+    """At most MAX_BLOCKS, keeping a card's buttons (its last block) in place."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    tail = [blocks[-1]] if blocks[-1]["type"] == "actions" else []
+    room = MAX_BLOCKS - 1 - len(tail)
+    return blocks[:room] + [context("(Shortened to fit in Slack.)")] + tail
+
+
+def _fallback(raw: str) -> str:
+    """The notification text Slack shows where blocks can't be shown."""
+    return fit_mrkdwn(raw, FALLBACK_TEXT)[0]
+
+
+# -- views --------------------------------------------------------------------------------
+
+
+def reject_modal(request_id: str, channel: str, message_ts: str) -> Block:
+    """Asks for the reason of a rejection; the request and the card travel in the metadata."""
+    metadata = json.dumps({"r": request_id, "c": channel, "t": message_ts},
+                          separators=(",", ":"))
+    return {
+        "type": "modal",
+        "callback_id": REJECT_CALLBACK,
+        "private_metadata": metadata,
+        "title": plain(f"Reject {request_id}", MODAL_TITLE),
+        "submit": plain("Reject", MODAL_TITLE),
+        "close": plain("Cancel", MODAL_TITLE),
+        "blocks": [
+            section(f"Why are you rejecting {request_id}? The requester will see your reason."),
+            {"type": "input", "block_id": REASON_BLOCK,
+             "label": plain("Reason", BUTTON_TEXT),
+             "element": {"type": "plain_text_input", "action_id": REASON_BLOCK,
+                         "multiline": True, "max_length": REASON_LENGTH}},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class RejectReason:
+    request_id: str
+    channel: str
+    message_ts: str
+    reason: str
+
+
+def read_reject(view: Mapping[str, Any]) -> RejectReason:
+    """The submitted reject modal; ValueError/KeyError/TypeError when it is not one of ours."""
+    meta = json.loads(view.get("private_metadata") or "")
+    if not isinstance(meta, dict) or not meta.get("r"):
+        raise ValueError("not a reject modal")
+    field = view["state"]["values"][REASON_BLOCK][REASON_BLOCK]
+    return RejectReason(str(meta["r"]), str(meta.get("c", "")), str(meta.get("t", "")),
+                        str(field.get("value") or ""))
+
+
+def home_view(card: Card) -> Block:
+    return {"type": "home", "blocks": render_card(card).blocks}

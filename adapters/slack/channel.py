@@ -1,0 +1,94 @@
+"""Reaching people on Slack: direct messages, and keyed messages updated in place.
+
+An approver's card is sent under a key; the channel remembers where it went
+(``slackmsg/<email>|<key>`` -> ``{"channel", "ts"}``) and, when the outbox sends a new version
+under the same key, updates that message with chat.update instead of posting another.
+Failures are raised so the outbox keeps the item and tries again; a 429 is waited out by the
+Web API client before it gets that far.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import Rendered, render
+from adapters.slack.identity import SlackIdentity
+from conversations.messages import Message
+from conversations.people import Person
+from storage.base import Put, Storage
+
+log = logging.getLogger(__name__)
+NAME = "slack"
+MESSAGE_PREFIX = "slackmsg/"
+# chat.update errors after which the old message is gone: post a new one instead.
+GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found",
+                  "is_archived", "edit_window_closed"})
+
+
+class NoSlackUser(LookupError):
+    """The person can't be reached on Slack (yet); the outbox keeps the message."""
+
+
+class SlackChannel:
+    name = NAME
+
+    def __init__(self, client: AsyncWebClient, storage: Storage, identity: SlackIdentity) -> None:
+        self.client = client
+        self.storage = storage
+        self.identity = identity
+        self._dms: dict[str, str] = {}  # user id -> DM channel id
+
+    async def reaches(self, person: Person) -> bool:
+        """Whether Slack knows this person (users.lookupByEmail, remembered by identity)."""
+        return bool(await self.identity.user_id_for(person))
+
+    async def deliver(self, person: Person, message: Message, key: str) -> None:
+        user_id = await self.identity.user_id_for(person)
+        if not user_id:
+            raise NoSlackUser("no Slack user found for a directory person")
+        channel = await self.dm(user_id)
+        rendered = render(message)
+        ref_key = f"{MESSAGE_PREFIX}{person.email}|{key}"
+        if key:
+            ref = await self.storage.get(ref_key)
+            if ref is not None:
+                try:
+                    await self.update(str(ref.value["channel"]), str(ref.value["ts"]), rendered)
+                    return
+                except SlackApiError as exc:
+                    if exc.response.get("error") not in GONE:
+                        raise
+                    log.info("keyed message gone (%s); posting it again",
+                             exc.response.get("error"))
+        channel, ts = await self.post(channel, rendered)
+        if key:
+            await self.storage.write([Put(ref_key, {"channel": channel, "ts": ts})])
+
+    async def dm(self, user_id: str) -> str:
+        """The direct-message channel between the bot and ``user_id``."""
+        if user_id not in self._dms:
+            response = await self.client.conversations_open(users=user_id)
+            self._dms[user_id] = str(response["channel"]["id"])
+        return self._dms[user_id]
+
+    def remember_dm(self, user_id: str, channel: str) -> None:
+        """A DM channel seen in an event: no need to open it again to reply."""
+        self._dms[user_id] = channel
+
+    def known_dm(self, user_id: str) -> str:
+        """The DM channel with ``user_id`` if this process has opened it, else ""."""
+        return self._dms.get(user_id, "")
+
+    async def post(self, channel: str, rendered: Rendered) -> tuple[str, str]:
+        """Post a message; returns its (channel, ts)."""
+        response = await self.client.chat_postMessage(
+            channel=channel, text=rendered.text, blocks=rendered.blocks, unfurl_links=False,
+            unfurl_media=False)
+        return str(response["channel"]), str(response["ts"])
+
+    async def update(self, channel: str, ts: str, rendered: Rendered) -> None:
+        await self.client.chat_update(channel=channel, ts=ts, text=rendered.text,
+                                      blocks=rendered.blocks)

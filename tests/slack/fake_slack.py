@@ -1,0 +1,208 @@
+"""A fake Slack Web API on a free loopback port: answers like Slack, records every call.
+
+It keeps the messages it was asked to post, with their current look after chat.update, so a
+test can press the buttons the bot really sent. It can be told to fail the next call to a
+method (a 429 with Retry-After, or an error), and it serves a Socket Mode WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T0001"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int = 200
+    ok: bool = True
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    updates: int = 0
+
+
+@dataclass
+class Failure:
+    status: int
+    error: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    token: str
+    emails: dict[str, str]  # user id -> email (what users.info answers)
+    app_token: str = "xapp-test-app-token"
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
+    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _server: TestServer | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _socket_inbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/socket", self._socket)
+        self._server = TestServer(app, host="127.0.0.1", port=0)
+        await self._server.start_server()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("/api/"))
+
+    async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        if self._server is not None:
+            await self._server.close()
+
+    # -- test controls --------------------------------------------------------------------
+
+    def fail_next(self, method: str, status: int = 429, error: str = "ratelimited",
+                  retry_after: int | None = 0) -> None:
+        self._failures.setdefault(method, []).append(Failure(status, error, retry_after))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def in_channel(self, channel: str) -> list[Posted]:
+        """Messages posted in ``channel``, oldest first, as they look now."""
+        return sorted((m for m in self.messages.values() if m.channel == channel),
+                      key=lambda m: float(m.ts))
+
+    # -- the Web API ----------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for name in ("blocks", "view"):
+            if isinstance(args.get(name), str):
+                args[name] = json.loads(args[name])
+        call = Call(method, args)
+        self.calls.append(call)
+        wanted = self.app_token if method == "apps.connections.open" else self.token
+        if request.headers.get("Authorization") != f"Bearer {wanted}":
+            call.ok = False
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self._failures.get(method):
+            failure = self._failures[method].pop(0)
+            call.status, call.ok = failure.status, False
+            headers = {} if failure.retry_after is None else {
+                "Retry-After": str(failure.retry_after)}
+            return web.json_response({"ok": False, "error": failure.error},
+                                     status=failure.status, headers=headers)
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        body = answer(args) if answer is not None else {"ok": False, "error": "unknown_method"}
+        call.ok = bool(body.get("ok"))
+        return web.json_response(body)
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://northbrook.slack.example/", "team": "Northbrook",
+                "user": "policybot", "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID,
+                "is_enterprise_install": False}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user", ""))
+        if user not in self.emails:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "team_id": TEAM, "deleted": False,
+                                     "is_bot": False, "profile": {"email": self.emails[user]}}}
+
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        found = [u for u, e in self.emails.items() if e.lower() == email]
+        if not found:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "user": {"id": found[0], "profile": {"email": email}}}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        if not users or "," in users:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "channel": {"id": "D" + users}}
+
+    def _next_ts(self) -> str:
+        return f"1760000000.{next(self._ts):06d}"
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = self._next_ts()
+        self.messages[(channel, ts)] = Posted(channel, ts, str(args.get("text", "")),
+                                              list(args.get("blocks") or []))
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"ts": ts, "text": args.get("text", ""), "bot_id": BOT_ID}}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel", "")), str(args.get("ts", "")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        message = self.messages[key]
+        message.text, message.blocks = str(args.get("text", "")), list(args.get("blocks") or [])
+        message.updates += 1
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return {"ok": True, "view": {"id": f"V{len(self.calls):05d}", **args["view"]}}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": f"V{len(self.calls):05d}", **args["view"]}}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self._server is not None
+        url = str(self._server.make_url("/socket")).replace("http://", "ws://")
+        return {"ok": True, "url": url}
+
+    # -- Socket Mode ----------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0001"}})
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await self._socket_inbox.put(json.loads(message.data))
+        return ws
+
+    async def socket_send(self, envelope: dict[str, Any]) -> None:
+        await self._sockets[-1].send_json(envelope)
+
+    async def socket_receive(self, timeout: float = 10.0) -> dict[str, Any]:
+        return await asyncio.wait_for(self._socket_inbox.get(), timeout)
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)

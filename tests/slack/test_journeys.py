@@ -1,0 +1,191 @@
+"""Whole journeys over signed HTTP: staff ask in a DM, approvers decide with a button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.slack.conftest import DANIEL, IMRAN, JOANNE, LUCY, SIOBHAN, SOPHIE
+from tests.slack.fake_slack import Posted
+from tests.slack.harness import SlackHarness, SlackUser
+from tests.slack.limits import assert_within_limits
+
+OPINION = "An opinion that could be taken as the Trust's or a school's"
+NONE = "None of these"
+
+
+async def ask_to_post(user: SlackUser, draft: str) -> None:
+    """A post that needs the line manager's approval (an opinion, on a personal account)."""
+    await user.say("can I post this?")
+    await user.say(draft)
+    await user.press("My own personal account")
+    await user.tick(NONE)
+    await user.tick(NONE)
+    await user.press("No")
+    await user.tick(OPINION)
+
+
+def buttons(message: Posted) -> list[str]:
+    return [e["text"]["text"] for b in message.blocks if b["type"] == "actions"
+            for e in b["elements"] if e.get("type") == "button"]
+
+
+def header(message: Posted) -> str:
+    return next((b["text"]["text"] for b in message.blocks if b["type"] == "header"), "")
+
+
+async def record(slack: SlackHarness, request_id: str) -> dict[str, Any]:
+    found = await slack.application.storage.get(f"request/{request_id}")
+    assert found is not None
+    return found.value
+
+
+async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    first = await sophie.say("can I post this?")
+    assert first.status == 200
+    assert "Paste the text of your post" in sophie.texts()
+    await sophie.say("Our Year 4 trip to the museum was brilliant & the children loved it")
+    await sophie.press("My own personal account")
+    await sophie.tick(NONE)
+    await sophie.tick(NONE)
+    await sophie.press("No")
+    await sophie.tick(OPINION)
+    assert "Needs approval: request SM-0001" in sophie.texts()
+    # Each answered question now shows its answer and has no buttons left to press.
+    answered = [m for m in sophie.messages() if "Your answer" in "".join(str(m.blocks))]
+    assert len(answered) == 5 and all(not buttons(m) and m.updates == 1 for m in answered)
+    assert "Your answer: *My own personal account*" in sophie.texts()
+
+    [card] = daniel.messages()
+    assert header(card) == "Approval needed: SM-0001 · Post check"
+    assert buttons(card) == ["Approve", "Reject"]
+    assert "brilliant &amp; the children loved it" in daniel.texts()
+    assert "Sophie Bennett (Oakfield Primary)" in daniel.texts()
+    assert [c.args["users"] for c in slack.fake.calls_to("conversations.open")] == [DANIEL]
+
+    await daniel.press("Approve")
+    card = slack.fake.messages[(card.channel, card.ts)]
+    assert card.updates >= 1 and not buttons(card)
+    assert "approved by Daniel Osei" in header(card)
+    assert "You approved SM-0001." in daniel.texts()
+    outcome = sophie.messages()[-1]
+    assert header(outcome) == "Approved: SM-0001"
+    assert "You may post it now." in sophie.texts()
+    assert (await record(slack, "SM-0001"))["status"] == "approved"
+    assert assert_within_limits(slack.fake.calls) > 10
+
+
+async def test_a_rejection_asks_for_a_reason_in_a_modal(slack: SlackHarness) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    await ask_to_post(sophie, "A photo of our new library with the children's names")
+    pressed = await daniel.press("Reject")
+    [opened] = slack.fake.calls_to("views.open")
+    assert opened.args["trigger_id"] == pressed["trigger_id"]
+    assert opened.args["view"]["callback_id"] == "reject_reason"
+    assert (await record(slack, "SM-0001"))["status"] == "pending"  # nothing decided yet
+
+    blank = await daniel.submit_reason("   ")
+    assert blank.status == 200 and '"response_action": "errors"' in blank.text.replace(
+        '":"', '": "')
+    assert (await record(slack, "SM-0001"))["status"] == "pending"
+
+    done = await daniel.submit_reason("Please leave out the children's names")
+    assert done.status == 200
+    decided = await record(slack, "SM-0001")
+    assert decided["status"] == "rejected"
+    assert decided["comment"] == "Please leave out the children's names"
+    [card] = [m for m in daniel.messages() if header(m).startswith(("Approval", "Post check"))]
+    assert not buttons(card) and "rejected by Daniel Osei" in header(card)
+    assert "Please leave out the children's names" in daniel.texts()
+    assert header(sophie.messages()[-1]) == "Rejected: SM-0001"
+    assert "Comment: “Please leave out the children's names”" in sophie.texts()
+    assert_within_limits(slack.fake.calls)
+
+
+async def test_an_account_request_goes_to_the_headteacher(slack: SlackHarness) -> None:
+    imran, joanne = slack.user(IMRAN), slack.user(JOANNE)
+    await imran.say("I'd like a new account for the eco club")
+    await imran.select("Instagram")  # seven platforms: a menu rather than buttons
+    await imran.say("@oakfield_eco")
+    await imran.say("Sharing the eco club's work with parents")
+    await imran.say("Imran Hussain and the eco club staff")
+    assert "Needs approval: request SM-0001" in imran.texts()
+    [card] = joanne.messages()
+    assert header(card) == "Approval needed: SM-0001 · New official account"
+    await joanne.press("Approve")
+    assert "The account is now in the register of approved accounts." in imran.texts()
+    account = await slack.application.storage.get("account/acct-SM-0001")
+    assert account is not None and account.value["name"] == "@oakfield_eco"
+    assert_within_limits(slack.fake.calls)
+
+
+async def test_a_concern_reaches_the_headteacher_and_the_dpo(slack: SlackHarness) -> None:
+    lucy, joanne, siobhan = slack.user(LUCY), slack.user(JOANNE), slack.user(SIOBHAN)
+    await lucy.say("I want to report a concern")
+    await lucy.press("Online bullying involving pupils")
+    await lucy.say("A Year 6 group chat is being used to mock a pupil, since Monday")
+    await lucy.press("Yes")
+    assert "Thank you: report SM-0001 has been passed on" in lucy.texts()
+    for recipient in (joanne, siobhan):
+        [card] = recipient.messages()
+        assert header(card) == "Concern reported: SM-0001"
+        assert buttons(card) == ["I have it in hand"]
+    await joanne.press("I have it in hand")
+    [card] = joanne.messages()[:1]
+    assert not buttons(card) and "You acknowledged this at" in joanne.texts()
+    assert buttons(siobhan.messages()[0]) == ["I have it in hand"]  # hers is still open
+    assert "Joanne Clarke has your report SM-0001 in hand." in lucy.texts()
+    assert_within_limits(slack.fake.calls)
+
+
+async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarness) -> None:
+    sophie, daniel, joanne = slack.user(SOPHIE), slack.user(DANIEL), slack.user(JOANNE)
+    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    before = await record(slack, "SM-0001")
+    message, block, button = daniel.with_action(
+        lambda e: e.get("type") == "button" and e["text"]["text"] == "Approve")
+    # Joanne presses the Approve button of Daniel's card (a forwarded or forged press).
+    await slack.interact(joanne.payload(message, block, {
+        "type": "button", "action_id": button["action_id"], "value": button["value"]}))
+    assert "Only Daniel Osei can decide this step of SM-0001." in joanne.texts()
+    assert "Only Daniel Osei" not in daniel.texts()
+    assert await record(slack, "SM-0001") == before
+    assert slack.fake.messages[(message.channel, message.ts)].updates == 0
+    refused = [r.value for _, r in await slack.application.storage.scan("audit/")
+               if r.value["event"] == "refused"]
+    assert [(r["actor"], r["request"], r["attempted"]) for r in refused] == [
+        ("joanne.clarke@northbrook.example", "SM-0001", "approve")]
+
+
+async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    draft = ("Tom & Jerry <script> said > less. " * 300)[:9_999] + "!"
+    assert len(draft) == 10_000
+    await ask_to_post(sophie, draft)
+    assert (await record(slack, "SM-0001"))["draft"] == draft  # kept whole, as typed
+    [card] = daniel.messages()
+    body = [b["text"]["text"] for b in card.blocks
+            if b["type"] == "section" and "text" in b and "Tom &amp; Jerry" in b["text"]["text"]]
+    assert len(body) == 1 and len(body[0]) <= 3000 and body[0].endswith("…")
+    assert "<script>" not in body[0] and "&lt;script&gt;" in body[0]
+    assert "the full text is kept in the record of SM-0001" in daniel.texts()
+    await daniel.press("Approve")
+    assert_within_limits(slack.fake.calls)
+
+
+async def test_every_message_sent_stays_within_block_kit_limits(slack: SlackHarness) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    long_words = "x" * 400
+    await ask_to_post(sophie, f"{long_words} & <@U123> <!channel> " * 30)
+    await sophie.say("what does the policy say about photos of pupils?")
+    await sophie.say("my requests")
+    await daniel.say("pending")
+    await daniel.press("Approve")
+    await sophie.say("help")
+    await slack.command(SOPHIE, "")
+    await slack.event({"type": "app_home_opened", "user": SOPHIE, "tab": "home",
+                       "channel": sophie.dm})
+    checked = assert_within_limits(slack.fake.calls)
+    assert checked >= 15
+    assert "<!channel>" not in "".join(str(c.args) for c in slack.fake.calls_to(
+        "chat.postMessage"))
