@@ -1,0 +1,196 @@
+"""The web playground: try the bot in a browser, as anyone in the directory.
+
+A third adapter beside Slack and Teams: the page (plain HTML and a small script in
+``playground_static/``) sends what the person did as JSON, this module turns it into a neutral
+:class:`~conversations.messages.Turn`, and the engine's replies go back as JSON
+(:func:`conversations.codec.message_to_json`). Messages for other people land in their local
+inbox, which the page shows as "Inbox".
+
+    GET  /playground/api/directory            people to act as
+    POST /playground/api/turn                 {"as", "text" | "choice" | "press", "event_id"?}
+    GET  /playground/api/inbox?as=EMAIL       messages sent to that person
+    GET  /playground/api/requests?as=EMAIL    that person's requests
+
+It lets anyone act as anyone, so the server binds it to loopback only; it also refuses
+requests whose Host header is not a loopback name (so a web page cannot reach it through DNS
+rebinding) and POSTs that are not ``application/json`` (so a page cannot post a form to it).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, cast, get_args
+
+from aiohttp import web
+
+from bot.app import Application
+from conversations.codec import message_to_json
+from conversations.messages import ActionName, Choice, Press, Turn, TurnResult
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("playground_static")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+MAX_TEXT = 20_000
+MAX_FIELD = 320
+MAX_VALUES = 50
+ACTION_NAMES = frozenset(get_args(ActionName))
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self'; connect-src 'self'; form-action 'none'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+class BadInput(Exception):
+    """The request cannot be a turn; the message says why (it never echoes the input)."""
+
+
+def _string(value: Any, what: str, limit: int = MAX_FIELD) -> str:
+    if not isinstance(value, str):
+        raise BadInput(f"{what} must be a string")
+    if len(value) > limit:
+        raise BadInput(f"{what} is too long (at most {limit} characters)")
+    return value
+
+
+def parse_turn(data: Any) -> Turn:
+    """A :class:`Turn` from the page's JSON; raises :class:`BadInput`."""
+    if not isinstance(data, dict):
+        raise BadInput("send a JSON object")
+    person = _string(data.get("as"), "'as'").strip()
+    if not person:
+        raise BadInput("'as' must name a person (their email)")
+    event_id = _string(data.get("event_id", ""), "'event_id'", 100)
+    given = [k for k in ("text", "choice", "press") if data.get(k) is not None]
+    if len(given) != 1:
+        raise BadInput("send exactly one of 'text', 'choice' or 'press'")
+    turn = Turn(person=person, event_id=f"playground:{event_id}" if event_id else "")
+    if given == ["text"]:
+        return Turn(turn.person, text=_string(data["text"], "'text'", MAX_TEXT),
+                    event_id=turn.event_id)
+    if given == ["choice"]:
+        choice = data["choice"]
+        if not isinstance(choice, dict):
+            raise BadInput("'choice' must be an object")
+        values = choice.get("values", [])
+        if not isinstance(values, list) or len(values) > MAX_VALUES:
+            raise BadInput("'choice.values' must be a list of strings")
+        return Turn(turn.person, event_id=turn.event_id, choice=Choice(
+            token=_string(choice.get("token"), "'choice.token'"),
+            values=tuple(_string(v, "'choice.values'") for v in values),
+            text=_string(choice.get("text", ""), "'choice.text'", MAX_TEXT)))
+    press = data["press"]
+    if not isinstance(press, dict):
+        raise BadInput("'press' must be an object")
+    name = press.get("name")
+    if name not in ACTION_NAMES:
+        raise BadInput(f"'press.name' must be one of {', '.join(sorted(ACTION_NAMES))}")
+    return Turn(turn.person, event_id=turn.event_id, press=Press(
+        name=cast(ActionName, name),
+        request_id=_string(press.get("request_id", ""), "'press.request_id'"),
+        value=_string(press.get("value", ""), "'press.value'"),
+        comment=_string(press.get("comment", ""), "'press.comment'", MAX_TEXT)))
+
+
+def result_to_json(result: TurnResult) -> dict[str, Any]:
+    """What the speaker sees; outbound messages are not included (they go to inboxes)."""
+    return {
+        "replies": [message_to_json(m) for m in result.replies],
+        "answered": list(result.answered),
+        "replace": message_to_json(result.replace) if result.replace is not None else None,
+        "stale": result.stale,
+        "duplicate": result.duplicate,
+    }
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+class Playground:
+    def __init__(self, application: Application, any_host: bool) -> None:
+        self.app = application
+        self.any_host = any_host
+
+    def _check_host(self, request: web.Request) -> None:
+        if self.any_host:
+            return
+        host = request.host.lower()
+        name = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+        if name not in LOOPBACK_HOSTS:
+            raise web.HTTPForbidden(text="The playground only answers on localhost.")
+
+    def _person(self, request: web.Request) -> str:
+        self._check_host(request)
+        email = request.query.get("as", "").strip()
+        if not email or len(email) > MAX_FIELD:
+            raise web.HTTPBadRequest(text='{"error": "add ?as=EMAIL"}',
+                                     content_type="application/json")
+        return email
+
+    async def index(self, request: web.Request) -> web.StreamResponse:
+        self._check_host(request)
+        return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+    async def directory(self, request: web.Request) -> web.Response:
+        self._check_host(request)
+        people = sorted((await self.app.directory.snapshot()).people(),
+                        key=lambda p: (p.school, p.name))
+        return web.json_response({"people": [
+            {"email": p.email, "name": p.name, "school": p.school, "roles": sorted(p.roles)}
+            for p in people]})
+
+    async def turn(self, request: web.Request) -> web.Response:
+        self._check_host(request)
+        if request.content_type != "application/json":
+            return _problem(415, "send the turn as application/json")
+        try:
+            data = await request.json()
+        except ValueError:
+            return _problem(400, "the body is not valid JSON")
+        try:
+            turn = parse_turn(data)
+        except BadInput as exc:
+            return _problem(400, str(exc))
+        result = await self.app.bot.handle(turn)
+        await self._deliver()
+        return web.json_response(result_to_json(result))
+
+    async def _deliver(self) -> None:
+        """Deliver what the turn staged now, so the other person's inbox shows it at once.
+
+        The turn is committed already: a delivery failure leaves the items in the outbox for
+        the pump to retry and must not turn the answer into an error.
+        """
+        try:
+            await self.app.flush()
+        except Exception:
+            log.exception("delivery after a playground turn failed; the pump will retry")
+            self.app.kick()
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        email = self._person(request)
+        messages = await self.app.inbox.messages(email)
+        return web.json_response({"messages": [
+            {"at": at, "message": message_to_json(m)} for at, m in messages]})
+
+    async def requests(self, request: web.Request) -> web.Response:
+        # The menu's "My requests" button, pressed: the engine renders the list.
+        email = self._person(request)
+        result = await self.app.bot.handle(Turn(email, press=Press("start", value="my_requests")))
+        return web.json_response(result_to_json(result))
+
+
+def setup_playground(web_app: web.Application, application: Application, *,
+                     any_host: bool = False) -> None:
+    """Mount the page at ``/`` and its API under ``/playground/``."""
+    playground = Playground(application, any_host)
+    web_app.router.add_get("/", playground.index)
+    web_app.router.add_static("/playground/static/", STATIC)
+    web_app.router.add_get("/playground/api/directory", playground.directory)
+    web_app.router.add_post("/playground/api/turn", playground.turn)
+    web_app.router.add_get("/playground/api/inbox", playground.inbox)
+    web_app.router.add_get("/playground/api/requests", playground.requests)

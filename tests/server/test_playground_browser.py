@@ -1,0 +1,114 @@
+"""The playground in a real browser: a teacher checks a post that needs approval, the
+headteacher approves it from her inbox, and the teacher sees the outcome.
+
+Headless Chromium from the system (``/usr/bin/chromium``, Debian's package) driven by
+Playwright; nothing is downloaded or installed at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from tests.server.serve_process import ServerProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+TEACHER = "daniel.osei@northbrook.example"
+HEAD = "joanne.clarke@northbrook.example"
+# Markup in a draft must show as typed, never become part of the page.
+DRAFT = "Sports day photos of our year 5 relay team <b>so fast</b>, well done everyone who ran!"
+STEP_TIMEOUT_MS = 15_000
+ANSWERED = re.compile(r"\banswered\b")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def transcript(page: Page) -> Locator:
+    return page.locator("#transcripts .transcript:not([hidden])")
+
+
+def open_question(page: Page, prompt: str) -> Locator:
+    """The question now waiting for an answer, which must be the one asking ``prompt``."""
+    expect(transcript(page).locator(".question:not(.answered)").last).to_contain_text(prompt)
+    # Pinned by its text: "the last open question" moves on once this one is answered.
+    return transcript(page).locator(".question", has_text=prompt).last
+
+
+def tick_and_continue(page: Page, prompt: str, *labels: str) -> None:
+    question = open_question(page, prompt)
+    for label in labels:
+        question.get_by_label(label, exact=True).check()
+    question.get_by_role("button", name="Continue").click()
+    expect(question).to_have_class(ANSWERED)
+
+
+def click_option(page: Page, prompt: str, label: str) -> None:
+    question = open_question(page, prompt)
+    question.get_by_role("button", name=label, exact=True).click()
+    expect(question).to_have_class(ANSWERED)
+
+
+def test_teacher_asks_headteacher_approves_teacher_sees_outcome(
+    tmp_path: Path, browser: Browser, server_process: Callable[..., ServerProcess]
+):
+    server = server_process()
+    page = browser.new_page(viewport={"width": 1360, "height": 980})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url)
+
+    # The teacher checks a post: the menu, then each question answered with its controls.
+    page.select_option("#who", TEACHER)
+    expect(transcript(page)).to_contain_text("What would you like to do?")
+    transcript(page).get_by_role("button", name="Check a post").click()
+    open_question(page, "Paste the text of your post")
+    page.fill("#text", DRAFT)
+    page.press("#text", "Enter")
+    expect(transcript(page).locator(".msg.you").last).to_have_text(DRAFT)
+    click_option(page, "Where will it go?", "My own personal account")
+    tick_and_continue(page, "Does it involve any of these?", "None of these")
+    tick_and_continue(page, "Could any of these be said of it?", "None of these")
+    click_option(page, "Does it show any pupils", "Yes, with consent for every pupil shown")
+    tick_and_continue(page, "Does it include any of these?",
+                      "Pictures of a school or Trust event")
+    outcome = transcript(page).locator(".card", has_text="Needs approval: request SM-0001")
+    expect(outcome).to_contain_text("Joanne Clarke")
+    expect(page.locator("#requests")).to_contain_text("SM-0001 · Post check: waiting for approval")
+
+    # The headteacher finds the request in her inbox and approves it.
+    page.select_option("#who", HEAD)
+    card = page.locator("#inbox .card", has_text="Approval needed: SM-0001")
+    expect(card).to_contain_text(DRAFT)
+    expect(page.locator("#inbox b, #transcripts b")).to_have_count(0)
+    card.get_by_role("button", name="Approve").click()
+    expect(transcript(page)).to_contain_text("You approved SM-0001.")
+    decided = page.locator("#inbox .card", has_text="SM-0001").first
+    expect(decided.get_by_role("button", name="Approve")).to_have_count(0)
+
+    # Back to the teacher: the outcome is in his inbox and in his requests.
+    page.select_option("#who", TEACHER)
+    expect(page.locator("#inbox .card", has_text="Approved: SM-0001")).to_contain_text(
+        "Joanne Clarke approved it")
+    expect(page.locator("#requests")).to_contain_text("SM-0001 · Post check: approved")
+    # His conversation is still there, as he left it.
+    expect(outcome).to_be_visible()
+    page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
+    assert errors == []
+    page.close()
+    assert server.terminate() == 0
