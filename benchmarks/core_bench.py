@@ -6,6 +6,9 @@ real application, a conversation step (answering "Where will it go?") and an app
 decision. Prints one line per figure. Run:
 
     .venv/bin/python -m benchmarks.core_bench [--sizes 0,10000,100000] [--rounds 40]
+
+With ``--database-url postgresql://...`` the same runs use PostgreSQL instead: each size in a
+schema of its own, created for the run and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from bot.app import build_application
 from bot.config import Config
 from conversations.messages import Card, Choice, Press, Question, Turn
+from storage import open_storage
 from storage.base import Put, Storage
-from storage.tinydb_store import TinyDBStorage
 
 TEACHER = "sophie.bennett@northbrook.example"
 DEPUTY = "daniel.osei@northbrook.example"
@@ -79,16 +86,48 @@ def _ms(samples: list[float]) -> str:
             f"max {ordered[-1] * 1000:.2f} ms")
 
 
-async def measure(size: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "policybot.json"
+@contextmanager
+def bench_store(database_url: str | None) -> Iterator[str]:
+    """A fresh, empty store for one run: TinyDB files in a temporary folder, or a temporary
+    PostgreSQL schema (``options=-c search_path=...`` in the URL) dropped afterwards."""
+    if not database_url:
+        with tempfile.TemporaryDirectory() as folder:
+            yield str(Path(folder) / "policybot.json")
+        return
+    import psycopg
+
+    schema = f"policybot_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    parts = urlsplit(database_url)
+    query = urlencode({"options": f"-c search_path={schema}"}, quote_via=quote)
+    try:
+        yield urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query
+                                        else query))
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def store_megabytes(target: str) -> float:
+    if "://" not in target:
+        return sum(f.stat().st_size for f in Path(target).parent.iterdir()) / 1e6
+    import psycopg
+
+    with psycopg.connect(target) as conn:
+        row = conn.execute("SELECT pg_total_relation_size('policybot_documents')").fetchone()
+    return int(row[0]) / 1e6 if row else 0.0
+
+
+async def measure(size: int, rounds: int, database_url: str | None = None) -> None:
+    with bench_store(database_url) as target:
         # Seeding runs in a child process so that the figures below (memory included) are
         # those of a server that starts on an existing store, as in production.
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "benchmarks.core_bench", "--seed-into", str(path),
+        subprocess.run([sys.executable, "-m", "benchmarks.core_bench", "--seed-into", target,
                         "--sizes", str(size)], check=True)
         seeded = time.perf_counter() - began
-        storage = TinyDBStorage(str(path))
+        storage = open_storage(target)
         app = await build_application(Config({}), storage=storage)
         bot = app.bot
         steps: list[float] = []
@@ -115,7 +154,7 @@ async def measure(size: int, rounds: int) -> None:
             decisions.append(time.perf_counter() - t0)
             await app.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        files = sum(f.stat().st_size for f in Path(folder).iterdir()) / 1e6
+        files = store_megabytes(target)
         await app.close()
     print(f"stored={size:>6} seed {seeded:6.1f} s  store {files:7.1f} MB")
     print(f"stored={size:>6} step      {_ms(steps)}")
@@ -127,15 +166,17 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="0,10000,100000")
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://... to measure on PostgreSQL (default: TinyDB)")
     parser.add_argument("--seed-into", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_into:
-        storage = TinyDBStorage(args.seed_into)
+        storage = open_storage(args.seed_into)
         await seed(storage, int(args.sizes))
         await storage.close()
         return
     for size in (int(s) for s in args.sizes.split(",")):
-        await measure(size, args.rounds)
+        await measure(size, args.rounds, args.database_url)
 
 
 if __name__ == "__main__":

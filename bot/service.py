@@ -9,6 +9,8 @@ resumes at the same question and a retried event is applied once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -72,6 +74,7 @@ class PolicyBot:
         self.runner = FlowRunner(pack)
         self.desk = ApprovalDesk(pack)
         self.index = PolicyIndex(pack)
+        self._retrying = asyncio.Lock()
 
     async def handle(self, turn: Turn) -> TurnResult:
         """Apply one turn; returns what the speaker sees. Outbound messages are in the outbox."""
@@ -80,22 +83,26 @@ class PolicyBot:
         if person is None:
             return TurnResult(replies=[self.not_set_up()])
         marker = f"seen/{hashlib.sha256(turn.event_id.encode()).hexdigest()[:32]}"
-        for _attempt in range(MAX_ATTEMPTS):
-            tx = Tx(self.storage)
-            if turn.event_id:
-                if await tx.get(marker) is not None:
-                    return TurnResult(duplicate=True)
-                tx.create(marker, {"at": iso(self.clock())})
-            result = await self._turn(tx, person, people, turn)
-            self.outbox.stage(tx, result.outbound, self.clock())
-            try:
-                await tx.commit()
-            except Conflict as conflict:
-                if conflict.key == marker:
-                    return TurnResult(duplicate=True)
-                log.info("turn retried after a concurrent change", extra={"key": conflict.key})
-                continue
-            return result
+        for attempt in range(MAX_ATTEMPTS):
+            # Retries in this process take turns: a burst of turns that all touch one document
+            # (the request counter, the open index) would otherwise keep failing each other.
+            async with self._retrying if attempt else contextlib.nullcontext():
+                tx = Tx(self.storage)
+                if turn.event_id:
+                    if await tx.get(marker) is not None:
+                        return TurnResult(duplicate=True)
+                    tx.create(marker, {"at": iso(self.clock())})
+                result = await self._turn(tx, person, people, turn)
+                self.outbox.stage(tx, result.outbound, self.clock())
+                try:
+                    await tx.commit()
+                except Conflict as conflict:
+                    if conflict.key == marker:
+                        return TurnResult(duplicate=True)
+                    log.info("turn retried after a concurrent change",
+                             extra={"key": conflict.key})
+                    continue
+                return result
         raise RuntimeError("the turn could not be applied: too many concurrent changes")
 
     def not_set_up(self) -> Text:

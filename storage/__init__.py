@@ -31,15 +31,14 @@ def open_storage(url_or_path: str | None) -> Storage:
 
     * None or ``""``: TinyDB files at ``./data/policybot.json``.
     * ``tinydb:PATH`` or a plain path: TinyDB files with ``PATH`` as the main file.
-    * ``postgresql://...`` / ``postgres://...``: PostgreSQL (not available yet).
+    * ``postgresql://...`` / ``postgres://...`` (as Heroku writes it): PostgreSQL, shared by
+      any number of replicas. Nothing connects until first use.
     """
     target = (url_or_path or "").strip()
     if target.startswith(("postgresql://", "postgres://")):
-        # The PostgreSQL backend plugs in here, e.g. ``return PostgresStorage(target)``.
-        raise ValueError(
-            "PostgreSQL storage needs the PostgreSQL backend, which is not part of this "
-            "build yet; use a TinyDB path (e.g. tinydb:./data/policybot.json) for now"
-        )
+        from storage.postgres_store import PostgresStorage  # psycopg only when used
+
+        return PostgresStorage(target)
     if target.startswith("tinydb:"):
         target = target.removeprefix("tinydb:")
     elif "://" in target:
