@@ -94,10 +94,7 @@ class Outbox:
     async def channel_for(self, person: Person) -> Channel:
         presence = await self.storage.get(f"presence/{person.email}")
         preferred = [presence.value["platform"]] if presence else []
-        if person.slack_user_id:
-            preferred.append("slack")
-        if person.teams_aad_object_id:
-            preferred.append("teams")
+        preferred += [platform for platform, _ in person.platform_ids]
         for name in preferred:
             if name in self.channels:
                 return self.channels[name]

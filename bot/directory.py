@@ -205,10 +205,8 @@ def describe_person(index: PeopleIndex, email: str) -> str:
         lines.append(f"Line manager: {person.line_manager} (not in the directory)")
     else:
         lines.append("Line manager: none")
-    if person.slack_user_id:
-        lines.append(f"Slack user: {person.slack_user_id}")
-    if person.teams_aad_object_id:
-        lines.append(f"Teams user: {person.teams_aad_object_id}")
+    for platform, ident in person.platform_ids:
+        lines.append(f"{platform.capitalize()} user: {ident}")
 
     chain = index.chain(person)
     lines.append("Approval chain (line manager first, up to the top):")

@@ -17,10 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conversations.people import CENTRAL, KNOWN_ROLES, Person
+from conversations.people import CENTRAL, KNOWN_ROLES, Person, platform_ids
 
 REQUIRED_COLUMNS = ("email", "name", "school", "line_manager_email", "roles")
 OPTIONAL_COLUMNS = ("slack_user_id", "teams_aad_object_id")
+# The platform each optional column names an id on (the adapters' channel names).
+PLATFORM_OF = {"slack_user_id": "slack", "teams_aad_object_id": "teams"}
 # Line number of errors about the directory as a whole (no single row is to blame).
 WHOLE_DIRECTORY = 0
 
@@ -115,8 +117,8 @@ def _parse_row(values: dict[str, str], line: int) -> tuple[Person | None, list[R
         school=school,
         line_manager=manager,
         roles=frozenset(roles),
-        slack_user_id=values.get("slack_user_id", "").strip(),
-        teams_aad_object_id=values.get("teams_aad_object_id", "").strip(),
+        platform_ids=platform_ids({PLATFORM_OF[c]: values.get(c, "").strip()
+                                   for c in OPTIONAL_COLUMNS}),
     )
     return person, errors
 
@@ -256,7 +258,7 @@ def _check_directory(merged: dict[str, Person], line_of: dict[str, int]) -> list
     for column in OPTIONAL_COLUMNS:
         holders: dict[str, list[str]] = defaultdict(list)
         for email, p in merged.items():
-            value = getattr(p, column)
+            value = p.platform_id(PLATFORM_OF[column])
             if value:
                 holders[value].append(email)
         for value, emails in sorted(holders.items()):

@@ -20,8 +20,9 @@ class Person:
     school: str
     line_manager: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
-    slack_user_id: str = ""
-    teams_aad_object_id: str = ""
+    # The person's id on each chat platform the directory knows ({"slack": "U123"}); the
+    # engine never reads it, adapters look people up by it.
+    platform_ids: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_central(self) -> bool:
@@ -30,6 +31,9 @@ class Person:
     def has(self, role: str) -> bool:
         return role in self.roles
 
+    def platform_id(self, platform: str) -> str:
+        return dict(self.platform_ids).get(platform, "")
+
     def to_json(self) -> dict[str, object]:
         return {
             "email": self.email,
@@ -37,8 +41,7 @@ class Person:
             "school": self.school,
             "line_manager": self.line_manager,
             "roles": sorted(self.roles),
-            "slack_user_id": self.slack_user_id,
-            "teams_aad_object_id": self.teams_aad_object_id,
+            "platform_ids": dict(self.platform_ids),
         }
 
     @classmethod
@@ -51,9 +54,15 @@ class Person:
             school=str(data["school"]),
             line_manager=str(data.get("line_manager") or ""),
             roles=frozenset(str(r) for r in roles),
-            slack_user_id=str(data.get("slack_user_id") or ""),
-            teams_aad_object_id=str(data.get("teams_aad_object_id") or ""),
+            platform_ids=platform_ids(data.get("platform_ids")),
         )
+
+
+def platform_ids(raw: object) -> tuple[tuple[str, str], ...]:
+    """Normalised, hashable platform ids from a mapping; empty ids dropped."""
+    if not isinstance(raw, Mapping):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in raw.items() if v))
 
 
 class Directory(Protocol):
@@ -82,12 +91,11 @@ class PeopleIndex:
             found = [p for p in found if p.school == school]
         return sorted(found, key=lambda p: p.email)
 
-    def by_slack_id(self, user_id: str) -> Person | None:
-        return next((p for p in self._by_email.values() if p.slack_user_id == user_id), None)
-
-    def by_teams_id(self, aad_object_id: str) -> Person | None:
+    def by_platform_id(self, platform: str, ident: str) -> Person | None:
+        if not ident:
+            return None
         return next(
-            (p for p in self._by_email.values() if p.teams_aad_object_id == aad_object_id), None
+            (p for p in self._by_email.values() if p.platform_id(platform) == ident), None
         )
 
     def manager_of(self, person: Person) -> Person | None:

@@ -43,7 +43,7 @@ class SlackIdentity:
         if not user_id:
             return None
         people = await self.directory.snapshot()
-        person = people.by_slack_id(user_id)
+        person = people.by_platform_id("slack", user_id)
         if person is not None:
             return person
         email = await self._email_of(user_id)
@@ -54,8 +54,8 @@ class SlackIdentity:
 
     async def user_id_for(self, person: Person) -> str:
         """The Slack user id that reaches ``person``; "" when Slack doesn't know them."""
-        if person.slack_user_id:
-            return person.slack_user_id
+        if person.platform_id("slack"):
+            return person.platform_id("slack")
         if person.email in self._ids:
             return self._ids[person.email]
         stored = await self.storage.get(USER_PREFIX + person.email)

@@ -124,7 +124,7 @@ class TeamsChannel:
         await self.adapter.continue_conversation(reference, send, self.app_id)
 
     async def _open_chat(self, person: Person, message: Message, key: str) -> None:
-        aad_id = person.teams_aad_object_id
+        aad_id = person.platform_id("teams")
         if not aad_id:
             raise NotReachable("this person has no Teams chat with the bot and no Teams id")
         service = await self.memory.service()

@@ -33,7 +33,7 @@ class TeamsIdentity:
         sender = context.activity.from_property
         aad_id = (sender.aad_object_id or "") if sender else ""
         if aad_id:
-            listed = people.by_teams_id(aad_id)
+            listed = people.by_platform_id("teams", aad_id)
             if listed is not None:
                 return listed
             cached = self._emails.get(aad_id) or await self.memory.cached_email(aad_id)
