@@ -132,7 +132,8 @@ def test_columns_in_any_order_with_optional_ids() -> None:
     people, errors = parse_directory_csv("\n".join([header, *rows]))
     assert errors == []
     head = PeopleIndex(people).get("head@t.example")
-    assert head is not None and head.platform_id("slack") == "U-Hal" and head.roles == {"headteacher"}
+    assert head is not None and head.roles == {"headteacher"}
+    assert head.platform_id("slack") == "U-Hal"
 
 
 def test_wrong_number_of_fields() -> None:
