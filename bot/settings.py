@@ -43,8 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("MICROSOFT_APP_TENANT_ID", "Tenant id; required for SingleTenant and "
             "UserAssignedMSI."),
-    Setting("MICROSOFT_APP_TYPE", "MultiTenant, SingleTenant or UserAssignedMSI.",
-            "MultiTenant"),
+    Setting("MICROSOFT_APP_TYPE", "SingleTenant, UserAssignedMSI or MultiTenant (Azure creates "
+            "no new multi-tenant bots since July 2025).", "SingleTenant"),
     Setting("POLICYBOT_REMINDER_HOURS", "Working hours before a pending step is reminded.", "24"),
     Setting("POLICYBOT_ESCALATION_HOURS", "Working hours before a pending step is escalated.",
             "72"),

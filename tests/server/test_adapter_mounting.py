@@ -18,7 +18,8 @@ SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-abcdefghij", "SLACK_SIGNING_SECRET": "abcd
          # Nothing may reach the real Slack from a test: a closed local port instead.
          "SLACK_API_URL": "http://127.0.0.1:9/api/"}
 TEAMS = {"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555",
-         "MICROSOFT_APP_PASSWORD": "not-a-real-password"}
+         "MICROSOFT_APP_PASSWORD": "not-a-real-password",
+         "MICROSOFT_APP_TENANT_ID": "00000000-0000-0000-0000-000000000001"}
 
 
 async def _client(tmp_path: Path, settings: dict[str, str], **flags: bool) -> TestClient:
