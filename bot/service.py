@@ -41,6 +41,7 @@ from conversations.messages import (
 )
 from conversations.people import PeopleIndex, Person
 from conversations.policy import PolicyPack
+from conversations.requests import pending_steps
 from storage.base import Conflict, Storage
 
 log = logging.getLogger(__name__)
@@ -258,8 +259,6 @@ class PolicyBot:
         return _with_state(result, state)
 
     async def _pending(self, tx: Tx, person: Person, state: State) -> Handled:
-        from conversations.requests import pending_steps  # noqa: PLC0415
-
         waiting = await requests_for(tx, f"pending/{person.email}")
         cards: list[Message] = []
         for record in waiting:

@@ -215,7 +215,3 @@ def _match_typed(text: str, options: Sequence[Option], multiple: bool) -> list[s
             return [option.value]
     starts = [o.value for o in options if o.label.lower().startswith(text)]
     return starts if len(starts) == 1 else []
-
-
-def opening(prompt: str, pack: PolicyPack) -> list[Message]:
-    return [Text(prompt)] if prompt else []
