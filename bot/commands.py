@@ -64,6 +64,12 @@ async def import_directory(config: Config, file: Path) -> int:
     except OSError as exc:
         print(f"policybot: cannot read {file}: {exc.strerror}", file=sys.stderr)
         return 1
+    except UnicodeDecodeError as exc:
+        # Often a spreadsheet saved as "CSV" in a legacy encoding rather than "CSV UTF-8".
+        print(f"policybot: {file} is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+              f"save it as \"CSV UTF-8\" and import it again. Nothing was imported.",
+              file=sys.stderr)
+        return 1
     storage = open_storage(config.storage_target)
     try:
         report = await DirectoryStore(storage).import_csv(text, source=str(file))

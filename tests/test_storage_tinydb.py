@@ -407,7 +407,5 @@ def test_open_storage_chooses_tinydb_paths(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_open_storage_rejects_unsupported_urls() -> None:
-    with pytest.raises(ValueError, match="PostgreSQL storage needs"):
-        open_storage("postgresql://bot@db/policybot")
     with pytest.raises(ValueError, match="unknown storage URL scheme"):
         open_storage("redis://localhost")

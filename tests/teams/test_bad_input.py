@@ -29,9 +29,9 @@ async def written(storage: Storage) -> list[str]:
 async def test_without_a_token_the_answer_is_401_and_nothing_happens(
     tmp_path: Path, connector: FakeConnector
 ) -> None:
-    app = await _application(tmp_path, {"MICROSOFT_APP_ID": APP_ID,
-                                        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
-                                        "MICROSOFT_APP_TENANT_ID": "00000000-0000-0000-0000-000000000001"})
+    app = await _application(tmp_path, {
+        "MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+        "MICROSOFT_APP_TENANT_ID": "00000000-0000-0000-0000-000000000001"})
     async with serving(app, connector, emulator=False) as world:
         daniel = world.user(TEACHER, "Daniel Osei")
         for headers in ({}, {"Authorization": "Bearer not-a-token"},
