@@ -18,22 +18,34 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w@'.-]+", " ", text.lower()).split())
 
 
-def _contains(haystack: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack) is not None
-
-
 def detect(pack: PolicyPack, text: str) -> str | None:
-    """The first intent of the pack whose phrases occur in ``text``, or None."""
+    """What an ordinary message asks for, or None.
+
+    Cancel, start again and help count only as the whole message ("we need help with…" is
+    a draft, not a command). Otherwise the phrase that comes earliest in the message wins,
+    and the longer phrase on a tie: "can I post about anti-bullying week" is a post check,
+    "cancel my request SM-0004" a withdrawal.
+    """
+    whole = is_command(pack, text)
+    if whole:
+        return whole
     norm = _normalise(text)
+    best: tuple[int, int, str] | None = None
     for intent, phrases in pack.intents.items():
-        if any(_contains(norm, phrase) for phrase in phrases):
-            return intent
-    return None
+        if intent in INTERRUPTS:
+            continue
+        for phrase in phrases:
+            match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", norm)
+            if match:
+                rank = (match.start(), -len(phrase), intent)
+                if best is None or rank < best:
+                    best = rank
+    return best[2] if best else None
 
 
 def is_command(pack: PolicyPack, text: str) -> str | None:
     """An interrupting command when the whole message is one of its phrases."""
-    norm = _normalise(text).strip(" .!")
+    norm = _normalise(text).strip(" .!?")
     for intent in INTERRUPTS:
         if norm in pack.intents.get(intent, ()):
             return intent

@@ -32,6 +32,28 @@ async def test_ordinary_phrasings_start_a_post_check(app: Application, phrase: s
     assert chat.question.free_text and "Paste the text" in chat.question.prompt
 
 
+@pytest.mark.parametrize(("phrase", "first_prompt"), [
+    ("can I post about the bus stop?", "Paste the text"),
+    ("Can I post about our anti-bullying week?", "Paste the text"),
+    ("is it ok to share a report card photo?", "Paste the text"),
+    ("I'm worried about a colleague's post", "What is it about?"),
+    ("can we set up a new account for the trust?", "Which platform"),
+])
+async def test_the_earliest_phrase_decides_the_flow(app: Application, phrase: str,
+                                                    first_prompt: str) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send(phrase)
+    assert chat.question.prompt.startswith(first_prompt)
+
+
+async def test_commands_count_only_as_the_whole_message(app: Application) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this: we need help with the car park!")
+    assert chat.question.prompt == "Where will it go?"
+    await chat.send("cancel my request SM-0001")  # a withdrawal, not "cancel"
+    chat.assert_reply("I can't find a request SM-0001")
+
+
 async def test_draft_given_with_the_question_is_not_asked_again(app: Application) -> None:
     chat = Chat(app, TEACHER)
     await chat.send("Can I post this: Well done to our netball team today!")
