@@ -43,12 +43,13 @@ def refusal(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
         f"• {r.explain} ({', '.join(r.clauses)})" for r in evaluation.refusals
     )
     revisable = all(r.revisable for r in evaluation.refusals)
-    heading = "Not yet: please revise it" if revisable else "Not permitted"
+    title = ("Not yet: please revise it before posting" if revisable
+             else "Not permitted: please don't post this")
     body = f"{reasons}\n\n{cite(pack, evaluation.clauses)}"
     if not revisable:
         body += f"\n\n{pack.consequences.text}"
     footer = "Say \"check a post\" to check a revised version." if revisable else ""
-    return [Card(title=f"{heading}: please don't post this", body=body,
+    return [Card(title=title, body=body,
                  fields=(("Clauses", ", ".join(evaluation.clauses)),), footer=footer)]
 
 
@@ -115,10 +116,12 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
     actions: tuple[Action, ...] = ()
     footer = ""
     if record["kind"] == "concern":
-        if step["state"] == "pending":
+        if step["state"] == "pending" and record["status"] == "referred":
             actions = (Action("acknowledge", "I have it in hand", record["id"], style="primary"),)
-        else:
+        elif step["state"] == "acknowledged":
             footer = f"You acknowledged this at {when(step['decided_at'])}."
+        else:
+            footer = f"Closed: {step_outcome(record, step)}."
         title = f"Concern reported: {record['id']}"
     elif step["state"] == "pending" and record["status"] == "pending":
         actions = (
@@ -129,8 +132,10 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
         if behalf:
             footer = f"You are deciding on behalf of {behalf}."
     else:
-        title = f"{kind_title} {record['id']}: {step_outcome(record, step)}"
-        footer = step_outcome(record, step, detailed=True)
+        state = step["state"] if step["state"] in ("approved", "rejected") else record["status"]
+        title = f"{kind_title} {record['id']}: {STATUS_WORDS.get(state, state)}"
+        outcome = step_outcome(record, step, detailed=True)
+        footer = outcome[:1].upper() + outcome[1:] + "."
     return Card(title=title, fields=fields, body=record.get("draft", ""), actions=actions,
                 request_id=record["id"], footer=footer)
 

@@ -103,11 +103,19 @@ def _event(kind: str, record: RequestRecord, actor: str, now: str, **more: Any) 
 
 
 def _already(record: RequestRecord) -> str:
-    if record["status"] == "withdrawn":
-        return f"{record['id']} was withdrawn by its requester at {when(record['decided_at'])}."
-    who = record.get("decided_by_name") or record.get("decided_by") or "someone"
     at = when(record["decided_at"])
+    if record["status"] == "withdrawn":
+        return f"{record['id']} was withdrawn by its requester at {at}."
+    if record["status"] == "expired":
+        return f"{record['id']} expired at {at} without a decision."
+    who = record.get("decided_by_name") or record.get("decided_by") or "someone"
     return f"{record['id']} was already {record['status']} by {who} at {at}."
+
+
+def _earlier_step_of(record: RequestRecord, actor: str) -> dict[str, Any] | None:
+    """The step ``actor`` already decided on this request, if any."""
+    return next((s for s in record["steps"][: record["current"]]
+                 if (s.get("decided_by") or "").lower() == actor.lower()), None)
 
 
 def decide(
@@ -116,12 +124,22 @@ def decide(
     """Approve or reject the current step; only its approver may, and only once."""
     if decision not in ("approve", "reject"):
         raise ValueError(decision)
+    if record["kind"] == "concern":
+        return Change(record, False, f"{record['id']} is a report: it is acknowledged, not "
+                                     "approved or rejected.", [])
     if record["status"] != "pending":
         return Change(record, False, _already(record),
                       [_event("refused", record, actor, now, reason="already_decided",
                               attempted=decision)])
     index = record["current"]
     step = record["steps"][index]
+    earlier = _earlier_step_of(record, actor)
+    if earlier is not None:
+        return Change(record, False,
+                      f"You {earlier['state']} {record['id']} at {when(earlier['decided_at'])}; "
+                      f"it is now with {step['approver_name']}.",
+                      [_event("refused", record, actor, now, reason="already_decided",
+                              attempted=decision)])
     if actor.lower() != step["approver"].lower():
         return Change(record, False,
                       f"Only {step['approver_name']} can decide this step of {record['id']}.",
@@ -179,6 +197,8 @@ def acknowledge(record: RequestRecord, actor: str, now: str) -> Change:
                       [_event("refused", record, actor, now, reason="not_assigned",
                               attempted="acknowledge")])
     step = record["steps"][mine[0]]
+    if record["status"] not in OPEN_STATES:
+        return Change(record, False, _already(record), [])
     if step["state"] != "pending":
         done = f"You acknowledged {record['id']} at {when(step['decided_at'])}."
         return Change(record, False, done, [])

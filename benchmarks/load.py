@@ -1,0 +1,245 @@
+"""Speed under load: ``policybot serve`` against the bare frameworks it is built on.
+
+For each platform, N simulated teachers work at once, with no pause between steps, through
+the whole journey (a DM, the draft, five questions, then their line manager's Approve) against
+the real ``policybot serve`` in a subprocess on a free loopback port, its Web API calls going
+to the tests' fake Slack / fake Bot Framework connector (in a process of its own) and its data
+to TinyDB files in a temporary folder. Every request's time to acknowledge (request sent to
+HTTP response read) is recorded; the server's peak memory is its VmHWM. The floor is a bare
+Bolt app / bare botbuilder bot, which acknowledges and posts one message per request, sent
+the same number and shape of requests by the same number of simulated people.
+
+Run:
+    .venv/bin/python -m benchmarks.load [--conversations 50] [--journeys 3]
+        [--stored 0,100000] [--platforms slack,teams] [--think 0] [--store-dir DIR]
+
+By default nobody pauses (--think 0): the server is kept saturated and the figures are its
+capacity. --think 2 has each person take 0-4 s (2 s on average) before each click, as people
+do, for the acknowledgement times staff would see at 8:55 on a Monday.
+
+Prints one line per figure, then one line per target. Stores with requests already in them
+are seeded through the storage API (as benchmarks/core_bench.py does) before the server starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks import load_slack, load_teams
+from benchmarks.client import Figures, Inboxes, Recorder, run_all
+from benchmarks.processes import Child, start_module, start_policybot
+from benchmarks.staff import Member, copy_store, prepare, slack_emails, teachers, teams_members
+from storage.tinydb_store import TinyDBStorage
+from tests.slack.harness import SECRET, TOKEN
+
+P99_TARGET = 0.100
+THROUGHPUT_TARGET = 0.5
+GROWTH_TARGET = 1.5
+Journey = Callable[[Any, Member], Awaitable[Any]]
+
+
+@dataclass
+class Setup:
+    conversations: int
+    journeys: int
+    folder: Path
+    seeded: dict[int, Path]
+    store_dir: Path | None = None  # where the TinyDB files go (default: beside the logs)
+    think: float = 0.0  # mean seconds a person takes before each click or message
+
+
+@contextlib.asynccontextmanager
+async def fake(kind: str, folder: Path, count: int) -> AsyncIterator[dict[str, str]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    people = folder / "people.json"
+    listed: Any = slack_emails(count) if kind == "slack" else teams_members(count)
+    people.write_text(json.dumps(listed))
+    child = await start_module("benchmarks.fakes", folder, kind, "--people", str(people))
+    try:
+        yield child.json()
+    finally:
+        await child.stop()
+
+
+async def store_for(setup: Setup, stored: int, folder: Path) -> Path:
+    """A TinyDB store with ``stored`` past requests, our staff and nothing else."""
+    place = (setup.store_dir / f"{setup.folder.name}-{folder.name}" if setup.store_dir
+             else folder / "db")
+    db = copy_store(setup.seeded[stored], place) if stored else place / "policybot.json"
+    storage = TinyDBStorage(str(db))
+    await prepare(storage, setup.conversations + 1)
+    await storage.close()
+    return db
+
+
+async def drive(server: Child, urls: dict[str, str], platform: str, journey: Journey,
+                setup: Setup, name: str) -> Figures:
+    """Warm up with one journey by a spare teacher, then ``count`` teachers at once."""
+    count, rounds = setup.conversations, setup.journeys
+    staff = teachers(count + 1)
+    limits = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=limits, timeout=timeout) as session:
+        recorder = Recorder(session, recording=False, think=setup.think)
+        driver: Any
+        if platform == "slack":
+            driver = load_slack.SlackDriver(recorder, server.url,
+                                            Inboxes(session, urls["watch"], "channel"))
+        else:
+            driver = load_teams.TeamsDriver(recorder, server.url, urls["api"],
+                                            Inboxes(session, urls["watch"], "conversation"))
+            await driver.install_managers()
+        await journey(driver, staff[-1])
+        calls_before = await api_calls(session, urls)
+        cpu_before = server.cpu_seconds()
+        recorder.recording = True
+
+        async def person(teacher: Member) -> None:
+            for _ in range(rounds):
+                await journey(driver, teacher)
+
+        elapsed, failures = await run_all([functools.partial(person, t) for t in staff[:count]])
+        peak = server.peak_memory_mb()
+        cpu = server.cpu_seconds() - cpu_before
+        calls = await api_calls(session, urls) - calls_before
+    return Figures(name, recorder.acks, recorder.statuses, elapsed, peak, failures, calls, cpu)
+
+
+async def api_calls(session: aiohttp.ClientSession, urls: dict[str, str]) -> int:
+    async with session.get(urls["watch"] + "stats") as response:
+        return int((await response.json())["calls"])
+
+
+async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures:
+    folder = setup.folder / f"{platform}-policybot-{stored}"
+    db = await store_for(setup, stored, folder)
+    count = setup.conversations
+    async with fake(platform, folder / "fake", count + 1) as urls:
+        settings = {"POLICYBOT_DB": str(db)}
+        args: list[str] = []
+        if platform == "slack":
+            settings |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                         "SLACK_API_URL": urls["api"]}
+            journey: Journey = load_slack.journey
+        else:
+            args = ["--teams-emulator"]
+            journey = load_teams.journey
+        server = await start_policybot(folder, settings, *args)
+        try:
+            name = f"{platform} policybot stored={stored}"
+            return await drive(server, urls, platform, journey, setup, name)
+        finally:
+            await server.stop()
+            if setup.store_dir:
+                shutil.rmtree(db.parent, ignore_errors=True)
+
+
+async def measure_floor(setup: Setup, platform: str) -> Figures:
+    folder = setup.folder / f"{platform}-floor"
+    count = setup.conversations
+    async with fake(platform, folder / "fake", count + 1) as urls:
+        if platform == "slack":
+            server = await start_module("benchmarks.bare_bolt", folder, SLACK_BOT_TOKEN=TOKEN,
+                                        SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=urls["api"])
+            journey: Journey = load_slack.floor_journey
+            name = "slack bare Bolt (floor)"
+        else:
+            server = await start_module("benchmarks.bare_botbuilder", folder)
+            journey = load_teams.floor_journey
+            name = "teams bare botbuilder (floor)"
+        try:
+            return await drive(server, urls, platform, journey, setup, name)
+        finally:
+            await server.stop()
+
+
+def seed(stored: int, folder: Path) -> Path:
+    """Past requests written through the storage API by benchmarks.core_bench, once."""
+    target = folder / f"seeded-{stored}"
+    target.mkdir(parents=True)
+    print(f"seeding {stored} stored requests...", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "benchmarks.core_bench", "--seed-into",
+                    str(target / "policybot.json"), "--sizes", str(stored)], check=True)
+    return target
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def targets(platform: str, floor: Figures, runs: dict[int, Figures], think: float
+            ) -> list[str]:
+    lines = []
+    base = runs.get(0) or next(iter(runs.values()))
+    ratio = base.per_second / floor.per_second if floor.per_second else 0.0
+    judged = (f"target >= {THROUGHPUT_TARGET}) {verdict(ratio >= THROUGHPUT_TARGET)}"
+              if not think else "people pausing set the pace: not a capacity figure)")
+    lines.append(f"{platform} throughput policybot/floor: {ratio:.2f} "
+                 f"({base.per_second:.1f} vs {floor.per_second:.1f} events/s; {judged}")
+    lines.append(f"{platform} p99 ack policybot/floor: {base.p99 / floor.p99:.1f}x "
+                 f"({base.p99 * 1000:.1f} vs {floor.p99 * 1000:.1f} ms)")
+    for stored, figures in sorted(runs.items()):
+        lines.append(f"{platform} p99 ack stored={stored}: {figures.p99 * 1000:.1f} ms "
+                     f"(target < {P99_TARGET * 1000:.0f} ms) {verdict(figures.p99 < P99_TARGET)}")
+        if stored and 0 in runs:
+            growth = figures.p99 / runs[0].p99
+            lines.append(f"{platform} p99 ack stored={stored}/stored=0: {growth:.2f}x (target "
+                         f"<= {GROWTH_TARGET}) {verdict(growth <= GROWTH_TARGET)}")
+    return lines
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--journeys", type=int, default=3, help="journeys per teacher")
+    parser.add_argument("--stored", default="0,100000", help="stored requests, comma-separated")
+    parser.add_argument("--platforms", default="slack,teams")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds each person pauses before a click or message "
+                             "(default 0: as fast as the server answers, its capacity)")
+    parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs)")
+    parser.add_argument("--store-dir", type=Path,
+                        help="put the servers' TinyDB files here (e.g. /dev/shm, to see what "
+                             "durable writes cost); default: the work folder")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.stored.split(",")]
+    platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="policybot-load-") as tmp:
+        folder = args.keep or Path(tmp)
+        setup = Setup(args.conversations, args.journeys, folder,
+                      {s: seed(s, folder) for s in sizes if s}, args.store_dir, args.think)
+        summary: list[str] = []
+        for platform in platforms:
+            floor = await measure_floor(setup, platform)
+            print(floor.line(), flush=True)
+            runs: dict[int, Figures] = {}
+            for stored in sizes:
+                runs[stored] = await measure_policybot(setup, platform, stored)
+                print(runs[stored].line(), flush=True)
+            for figures in (floor, *runs.values()):
+                for failure in figures.failures[:5]:
+                    print(f"  {figures.name}: {failure}", flush=True)
+                failed = failed or bool(figures.failures)
+            summary += targets(platform, floor, runs, args.think)
+        print("\n".join(summary))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
