@@ -20,7 +20,7 @@ from bot.tx import Tx, iso
 from conversations import render
 from conversations.flows import Account, Evaluation
 from conversations.messages import Message, Outbound
-from conversations.people import PeopleIndex, Person
+from conversations.people import CENTRAL, PeopleIndex, Person
 from conversations.policy import PolicyPack
 from conversations.requests import (
     Change,
@@ -65,11 +65,12 @@ async def index_remove(tx: Tx, key: str, request_id: str) -> None:
             tx.delete(key)
 
 
-async def load_accounts(tx: Tx) -> list[Account]:
+async def load_accounts(tx: Tx, person: Person) -> list[Account]:
+    """The approved accounts ``person`` may post on: their school's and the Trust's."""
     docs = await tx.storage.scan("account/")
     return [
         Account(r.value["id"], r.value["name"], r.value["platform"], r.value["school"])
-        for _, r in docs
+        for _, r in docs if r.value["school"] in (person.school, CENTRAL)
     ]
 
 
@@ -106,7 +107,7 @@ class ApprovalDesk:
                 "name": answers["name"][0], "purpose": answers["purpose"][0],
                 "runner": answers["runner"][0], "school": person.school,
             }
-        draft_key = {"check_post": "draft", "report_concern": "details"}.get(flow.name, "purpose")
+        draft_key = flow.draft_question
         record = new_request(
             request_id=request_id, kind=KINDS[flow.name], requester=person.email,
             requester_name=person.name, school=person.school, now=iso(now), steps=steps,
@@ -215,19 +216,20 @@ class ApprovalDesk:
     def _answers_that_mattered(
         self, evaluation: Evaluation, account: Account | None
     ) -> list[tuple[str, str]]:
+        """Every answer given, for the approver's card: all of them bear on the decision
+        (consent for the pupils shown, say), except "none of these" and the draft itself,
+        which the card shows as its body."""
         flow = self.pack.flow(evaluation.flow)
-        used = {k for r in evaluation.requirements + evaluation.warnings for k in r.when}
         shown = []
         for q in flow.questions:
-            values = evaluation.answers.get(q.id)
-            if not values or q.kind == "text" and q.id in ("draft", "details", "purpose"):
+            values = [v for v in evaluation.answers.get(q.id, ()) if v != "none"]
+            if not values or q.id == flow.draft_question:
                 continue
-            if q.kind == "text" or q.id in used or q.id in ("channel", "account", "platform"):
-                if q.kind == "account" and account is not None:
-                    label = f"{account.name} ({account.platform}, {account.school})"
-                else:
-                    label = ", ".join(q.label_of(v) for v in values)
-                shown.append((q.short, label))
+            if q.kind == "account" and account is not None:
+                label = f"{account.name} ({account.platform}, {account.school})"
+            else:
+                label = ", ".join(q.label_of(v) for v in values)
+            shown.append((q.short, label))
         return shown
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from bot.settings import BY_NAME, SETTINGS
@@ -86,6 +87,12 @@ def validate(config: Config) -> None:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if config.get("LOG_FORMAT") not in ("text", "json"):
         raise ConfigError("LOG_FORMAT must be text or json")
+    for day in filter(None, (d.strip() for d in config.get("POLICYBOT_HOLIDAYS").split(","))):
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise ConfigError(
+                f"POLICYBOT_HOLIDAYS: {day!r} is not a date like 2026-12-25") from None
     db = config.get("DATABASE_URL")
     if db and not db.startswith(("postgresql://", "postgres://")):
         raise ConfigError("DATABASE_URL must start with postgresql://")

@@ -117,10 +117,27 @@ class PolicyBot:
     async def _turn(self, tx: Tx, person: Person, people: PeopleIndex, turn: Turn) -> TurnResult:
         conv_key = f"conversation/{person.email}"
         state: State = await tx.get(conv_key) or idle(None)
+        if not self._still_valid(state):
+            # The Trust changed its pack since this conversation began: the question it
+            # was at no longer exists. Start afresh rather than fail on every message.
+            tx.put(conv_key, {**idle(state), "updated_at": iso(self.clock())})
+            result, _ = await self._menu(tx, person, idle(state), "")
+            result.replies.insert(0, Text("The policy's questions have changed since you "
+                                          "started, so please start again."))
+            return result
         result, new_state = await self._dispatch(tx, person, people, state, turn)
         if new_state != state:
             tx.put(conv_key, {**new_state, "updated_at": iso(self.clock())})
         return result
+
+    def _still_valid(self, state: State) -> bool:
+        flow = state.get("flow")
+        if not flow:
+            return True
+        if flow not in self.pack.flows:
+            return False
+        asked = state.get("asked")
+        return not asked or self.pack.flow(flow).has_question(asked)
 
     async def _dispatch(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, turn: Turn
@@ -134,7 +151,7 @@ class PolicyBot:
             return await self._answer(tx, person, people, state, turn.choice)
         text = turn.text.strip()
         if not text:
-            return await self._menu(tx, state, "")
+            return await self._menu(tx, person, state, "")
         if state.get("flow") and state.get("asked"):
             command = intents.is_command(self.pack, text)
             if command:
@@ -144,7 +161,7 @@ class PolicyBot:
                 return await self._answer(tx, person, people, state,
                                           Choice(state["token"], text=text))
             wanted = intents.detect(self.pack, text)
-            accounts = await load_accounts(tx)
+            accounts = await load_accounts(tx, person)
             progress = self.runner.answer(state, person, Choice(state["token"], text=text),
                                           accounts)
             if wanted and progress.state is state and not progress.answered:
@@ -157,7 +174,8 @@ class PolicyBot:
             return await self._intent(tx, person, people, state, wanted, text)
         if intents.looks_like_question(text):
             return self._ask(state, text)
-        return await self._menu(tx, state, "I'm not sure what you mean. Here is what I can do:")
+        return await self._menu(tx, person, state,
+                                "I'm not sure what you mean. Here is what I can do:")
 
     async def _intent(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, name: str, text: str
@@ -168,9 +186,9 @@ class PolicyBot:
         if name == "restart":
             if state.get("flow"):
                 return await self._start(tx, person, people, state, state["flow"], {})
-            return await self._menu(tx, state, "")
+            return await self._menu(tx, person, state, "")
         if name == "help":
-            return await self._menu(tx, state, "")
+            return await self._menu(tx, person, state, "")
         if name == "my_requests":
             mine = await requests_for(tx, f"mine/{person.email}")
             return _with_state(TurnResult(replies=render.request_list(
@@ -199,7 +217,7 @@ class PolicyBot:
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, flow: str,
         preset: dict[str, list[str]],
     ) -> Handled:
-        accounts = await load_accounts(tx)
+        accounts = await load_accounts(tx, person)
         progress = self.runner.start(state, flow, person, accounts, preset)
         intro = Text(f"*{self.pack.flow(flow).title}*. Say \"cancel\" at any time to stop.")
         result, new_state = await self._progressed(tx, person, people, progress, accounts)
@@ -209,7 +227,7 @@ class PolicyBot:
     async def _answer(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
     ) -> Handled:
-        accounts = await load_accounts(tx)
+        accounts = await load_accounts(tx, person)
         progress = self.runner.answer(state, person, choice, accounts)
         return await self._progressed(tx, person, people, progress, accounts)
 
@@ -246,7 +264,7 @@ class PolicyBot:
         if press.name == "start":
             if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
                 return await self._intent(tx, person, people, state, press.value, "")
-            return await self._menu(tx, state, "")
+            return await self._menu(tx, person, state, "")
         desk = await self.desk.act(tx, person, press.name, press.request_id, press.comment,
                                    self.clock())
         if desk.refusal:
@@ -300,14 +318,14 @@ class PolicyBot:
                     footer="Want to check a specific post? Say \"check a post\".")
         return _with_state(TurnResult(replies=[card]), state)
 
-    async def _menu(self, tx: Tx, state: State, lead: str) -> Handled:
+    async def _menu(self, tx: Tx, person: Person, state: State, lead: str) -> Handled:
         body = ("I help you check a social media post against the Trust's Social Media Policy "
                 "before you post it, and get the approval it needs. You can also ask me about "
                 "the policy in your own words, request a new official account or report a "
                 "concern. Say \"cancel\" or \"start again\" at any point.")
         card = Card(title=lead or "What would you like to do?", body=body, actions=MENU_ACTIONS)
         replies: list[Message] = [card]
-        current = self.runner.current_question(state, await load_accounts(tx))
+        current = self.runner.current_question(state, await load_accounts(tx, person))
         if current is not None:
             replies += [Text("You were in the middle of something; here is where we were:"),
                         current]

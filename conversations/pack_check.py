@@ -15,6 +15,7 @@ from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
 from conversations.policy import (
     APPROVER_ROLES,
+    REQUIRED_QUESTIONS,
     UNLISTED_ACCOUNT,
     Flow,
     PolicyPack,
@@ -58,6 +59,10 @@ def check_pack(pack: PolicyPack) -> list[str]:
 
 
 def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
+    for qid in REQUIRED_QUESTIONS.get(flow.name, ()):
+        if not flow.has_question(qid):
+            fail(f"flows.{flow.name}.questions", f"must keep the question {qid!r}: the bot "
+                                                 "reads its answer")
     seen: dict[str, set[str]] = {}
     for i, q in enumerate(flow.questions):
         place = f"flows.{flow.name}.questions[{i}] ({q.id})"

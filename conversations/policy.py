@@ -32,6 +32,13 @@ OUTCOMES = frozenset({"refuse", "warn", "approval", "refer"})
 # The answer value the "account" question gives when the account is not in the register.
 UNLISTED_ACCOUNT = "unlisted"
 FLOW_NAMES = ("check_post", "new_account", "report_concern")
+# Question ids the application reads by name, per flow (the first is the request's main
+# text); a pack must keep them. Everything else in a flow is the pack's to choose.
+REQUIRED_QUESTIONS = {
+    "check_post": ("draft",),
+    "new_account": ("purpose", "platform", "name", "runner"),
+    "report_concern": ("details",),
+}
 
 Outcome = Literal["refuse", "warn", "approval", "refer"]
 
@@ -92,6 +99,14 @@ class Flow:
     def question(self, qid: str) -> QuestionSpec:
         return next(q for q in self.questions if q.id == qid)
 
+    def has_question(self, qid: str) -> bool:
+        return any(q.id == qid for q in self.questions)
+
+    @property
+    def draft_question(self) -> str:
+        """The free-text question whose answer is the request's main text."""
+        return REQUIRED_QUESTIONS[self.name][0]
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -137,7 +152,12 @@ def load_pack(path: str | Path | None = None) -> PolicyPack:
         where = f"line {mark.line + 1}" if mark is not None else "somewhere"
         raise PackError([f"{file}: not valid YAML at {where}"]) from None
     builder = _Builder(str(file))
-    pack = builder.build(raw)
+    try:
+        pack = builder.build(raw)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # A shape the checks below did not foresee: still one line naming the file.
+        raise PackError(builder.problems + [
+            f"{file}: not shaped like a policy pack ({type(exc).__name__}: {exc})"]) from None
     problems = builder.problems + (check_pack(pack) if pack is not None else [])
     if problems or pack is None:
         raise PackError(problems)
@@ -159,6 +179,14 @@ class _Builder:
             self.fail("top level", "expected a mapping with policy, clauses and flows")
             return None
         meta = raw.get("policy") or {}
+        for section in ("policy", "consequences", "intents", "flows", "clauses"):
+            if section in raw and not isinstance(raw[section], dict):
+                self.fail(section, "expected a mapping")
+                return None
+        if not isinstance(raw.get("reminders") or [], list) or not all(
+                isinstance(r, dict) for r in raw.get("reminders") or []):
+            self.fail("reminders", "expected a list of {clauses, text}")
+            return None
         clauses = self._clauses(raw.get("clauses"))
         flows = {}
         for name in FLOW_NAMES:
@@ -235,7 +263,7 @@ class _Builder:
                     prompt=" ".join(str(q.get("prompt", "")).split()),
                     short=str(q.get("short") or q["id"]),
                     options=options,
-                    ask_if=_conditions(q.get("ask_if")),
+                    ask_if=self._conditions(q.get("ask_if"), f"{place} ({q['id']}).ask_if"),
                 )
             )
         rules = []
@@ -251,7 +279,7 @@ class _Builder:
             rules.append(
                 Rule(
                     id=str(r["id"]),
-                    when=_conditions(r.get("when")),
+                    when=self._conditions(r.get("when"), f"{place} ({r['id']}).when"),
                     outcome=outcome,  # type: ignore[arg-type]
                     clauses=tuple(str(c) for c in r.get("clauses") or []),
                     explain=" ".join(str(r.get("explain", "")).split()),
@@ -262,11 +290,18 @@ class _Builder:
         return Flow(name, str(spec.get("title", name)), tuple(questions), tuple(rules))
 
 
-def _conditions(raw: Any) -> dict[str, tuple[str, ...]]:
-    if not raw:
-        return {}
+    def _conditions(self, raw: Any, place: str) -> dict[str, tuple[str, ...]]:
+        if not raw:
+            return {}
+        if not isinstance(raw, dict):
+            self.fail(place, "expected a mapping of question id to value(s)")
+            return {}
+        return _conditions(raw)
+
+
+def _conditions(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     out = {}
-    for key, value in dict(raw).items():
+    for key, value in raw.items():
         values = value if isinstance(value, list) else [value]
         out[str(key)] = tuple(_as_value(v) for v in values)
     return out

@@ -196,3 +196,18 @@ async def test_central_concern_goes_to_governance_and_pupil_bullying_points_on(a
     record = (await app.storage.get(f"request/{chat.card().request_id}")).value
     assert [s["approver"] for s in record["steps"]] == [GOVERNANCE]
     assert "10.8" in chat.card().body or any("Anti-Bullying" in w for w in record["warnings"])
+
+
+async def test_a_changed_pack_restarts_a_conversation_at_a_removed_question(
+    app: Application,
+) -> None:
+    from storage.base import Put
+
+    chat = Chat(app, TEACHER)
+    await chat.send("can I post this?")
+    state = (await app.storage.get(f"conversation/{TEACHER}")).value
+    await app.storage.write([Put(f"conversation/{TEACHER}", {**state, "asked": "gone"})])
+    await chat.send("help")
+    chat.assert_reply("questions have changed", "What would you like to do?")
+    await chat.send("can I post this?")
+    assert "Paste the text" in chat.question.prompt

@@ -50,6 +50,13 @@ def test_shipped_pack_is_valid_and_cites_real_clauses() -> None:
      "refers to 'colour', which is not a question of this flow"),
     (lambda d: d["flows"]["new_account"]["rules"].pop(),
      "flows.new_account: the path"),
+    (lambda d: d["flows"]["check_post"]["questions"][2].update(ask_if=["channel"]),
+     "questions[2] (account).ask_if: expected a mapping"),
+    (lambda d: d["flows"]["check_post"]["rules"][0].update(when="account"),
+     "rules[0] (unapproved-account).when: expected a mapping"),
+    (lambda d: d.update(consequences=["8.1"]), "consequences: expected a mapping"),
+    (lambda d: d["flows"]["new_account"]["questions"][1].update(id="handle"),
+     "flows.new_account.questions: must keep the question 'name'"),
 ])
 def test_pack_errors_name_the_file_and_the_place(tmp_path: Path, edit, expected: str) -> None:
     path = broken_pack(tmp_path, edit)
@@ -121,6 +128,8 @@ def test_config_masks_secrets(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "SLACK_BOT_TOKEN=(set)" in out.stdout
     assert "xoxb-secret-value" not in out.stdout and "shh-signing" not in out.stdout
+    holiday = run("config", cwd=tmp_path, env={"POLICYBOT_HOLIDAYS": "2026-12-25,2026-25-12"})
+    assert holiday.returncode == 2 and "POLICYBOT_HOLIDAYS" in holiday.stderr
     bad = run("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-x"})
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
     assert "SLACK_SIGNING_SECRET" in bad.stderr
