@@ -22,7 +22,7 @@ from bot.tx import Tx, iso
 from conversations import render
 from conversations.messages import Outbound, Text
 from conversations.people import PeopleIndex
-from conversations.requests import RequestRecord, expire, reassign, remind
+from conversations.requests import OPEN_STATES, RequestRecord, expire, reassign, remind
 from conversations.timefmt import when
 from conversations.timers import Due, Timings, due_now, escalation_target, next_due
 from storage.base import Conflict
@@ -97,11 +97,12 @@ class RequestTimers:
     async def _one(
         self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime
     ) -> tuple[list[Outbound], str]:
-        if record["status"] != "pending":
+        if record["status"] not in OPEN_STATES:
             return [], ""
-        delegated = await self._delegation(tx, record, people, now)
-        if delegated is not None:
-            return delegated, "delegated"
+        if record["status"] == "pending":
+            delegated = await self._delegation(tx, record, people, now)
+            if delegated is not None:
+                return delegated, "delegated"
         due = due_now(record, self.timings, now)
         if due is None:
             return [], ""

@@ -63,16 +63,19 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     state: dict[str, str | int] = dict(cursor.value) if cursor else {}
     out = PurgePlan(next_request=int(state.get("next_request", 1)))
     number = out.next_request
+    first_open = None
     while True:
         found = await storage.get(f"request/{ID_PREFIX}-{number:04d}")
         if found is None or found.value["created_at"] >= cutoff:
             break
         if found.value["status"] in OPEN_STATES:
-            break  # not decided yet: come back to it
-        if not found.value.get("purged_at"):
+            # Still open (a report not yet acknowledged): skip it, and start from it next
+            # time, so one open request never holds back the purge of those after it.
+            first_open = number if first_open is None else first_open
+        elif not found.value.get("purged_at"):
             out.requests.append(found.value["id"])
         number += 1
-    out.next_request = number
+    out.next_request = first_open if first_open is not None else number
     first_month = str(state.get("audit_month", ""))
     if not first_month:
         oldest = await storage.get(f"request/{ID_PREFIX}-0001")

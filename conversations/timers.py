@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from conversations.people import PeopleIndex, Person
-from conversations.requests import RequestRecord
+from conversations.requests import RequestRecord, pending_steps
 from conversations.worktime import add_working_hours
 
 
@@ -30,49 +29,54 @@ def parse(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-def next_due(record: RequestRecord, timings: Timings) -> Due | None:
-    """The next thing time will make due on ``record``, whether or not it is due yet.
+ORDER = ("expire", "escalate", "remind")  # most advanced first
 
-    Expiry comes before escalation, and escalation before a reminder: after a long downtime
-    only the latest applicable action is taken, once.
+
+def _candidates(record: RequestRecord, timings: Timings) -> list[Due]:
+    """Every timed action the request will come to, with when.
+
+    A request waiting for approval has its current step timed and expires; a report (its
+    steps all asked at once) has each unacknowledged step timed and never expires.
     """
-    if record["status"] != "pending":
-        return None
-    expiry = parse(record["created_at"]) + timedelta(days=timings.expiry_days)
-    index = record["current"]
-    step = record["steps"][index]
-    asked = parse(step["asked_at"])
-    escalate_at = add_working_hours(asked, timings.escalation_hours, timings.holidays)
-    remind_at = add_working_hours(asked, timings.reminder_hours, timings.holidays)
-    candidates = [Due("expire", index, expiry), Due("escalate", index, escalate_at)]
-    if not step.get("reminded_at"):
-        candidates.append(Due("remind", index, remind_at))
-    return min(candidates, key=lambda d: (d.at, ("expire", "escalate", "remind").index(d.action)))
+    out: list[Due] = []
+    if record["status"] == "pending":
+        expiry = parse(record["created_at"]) + timedelta(days=timings.expiry_days)
+        out.append(Due("expire", record["current"], expiry))
+        steps = [record["current"]]
+    elif record["status"] == "referred":
+        steps = pending_steps(record)
+    else:
+        return []
+    for index in steps:
+        step = record["steps"][index]
+        asked = parse(step["asked_at"])
+        out.append(Due("escalate", index,
+                       add_working_hours(asked, timings.escalation_hours, timings.holidays)))
+        if not step.get("reminded_at"):
+            out.append(Due("remind", index,
+                           add_working_hours(asked, timings.reminder_hours, timings.holidays)))
+    return out
+
+
+def next_due(record: RequestRecord, timings: Timings) -> Due | None:
+    """The next thing time will make due on ``record``, whether or not it is due yet."""
+    return min(_candidates(record, timings),
+               key=lambda d: (d.at, ORDER.index(d.action)), default=None)
 
 
 def due_now(record: RequestRecord, timings: Timings, now: datetime) -> Due | None:
-    """The one action to take now, if any: the most advanced one whose time has come."""
-    if record["status"] != "pending":
-        return None
-    upcoming = next_due(record, timings)
-    if upcoming is None or upcoming.at > now:
-        return None
-    expiry = parse(record["created_at"]) + timedelta(days=timings.expiry_days)
-    if now >= expiry:
-        return Due("expire", record["current"], expiry)
-    step = record["steps"][record["current"]]
-    escalate_at = add_working_hours(parse(step["asked_at"]), timings.escalation_hours,
-                                    timings.holidays)
-    if now >= escalate_at:
-        return Due("escalate", record["current"], escalate_at)
-    return upcoming
+    """The one action to take now, if any: the most advanced one whose time has come.
+
+    After a long downtime only that one is taken (an expiry, not the reminder and the
+    escalation before it), once.
+    """
+    due = [d for d in _candidates(record, timings) if d.at <= now]
+    return min(due, key=lambda d: (ORDER.index(d.action), d.at), default=None)
 
 
-def escalation_target(
-    approver: Person, requester: Person, index: PeopleIndex, exclude: Collection[str] = ()
-) -> Person | None:
+def escalation_target(approver: Person, requester: Person, index: PeopleIndex) -> Person | None:
     """The next person up ``approver``'s line, never the requester; else a fallback approver."""
-    skip = {requester.email, approver.email, *exclude}
+    skip = {requester.email, approver.email}
     for above in index.chain(approver):
         if above.email not in skip:
             return above

@@ -214,3 +214,22 @@ async def test_weekly_digest_and_policy_review(app: Application, clock: Clock) -
     notices = [m for m in await Chat(app, CEO).inbox()
                if isinstance(m, Card) and m.title == "Policy review"]
     assert len(notices) == 2 and "due for review today" in notices[-1].body
+
+
+async def test_an_unacknowledged_report_is_reminded_then_escalated(
+    app: Application, clock: Clock
+) -> None:
+    teacher = Chat(app, TEACHER)
+    await teacher.send("I need to report something")
+    await teacher.choose("misuse")
+    await teacher.send("A colleague shared a pupil's photo")
+    await teacher.choose("no")
+    record = (await app.storage.get(f"request/{teacher.card().request_id}")).value
+    start = asked(record)
+    assert (await run(app, clock, start + timedelta(hours=24))) == {"reminded": 1}
+    assert (await run(app, clock, start + timedelta(hours=72))) == {"escalated": 1}
+    moved = (await app.storage.get(f"request/{record['id']}")).value
+    assert moved["status"] == "referred" and moved["steps"][0]["approver"] == CEO
+    ceo_cards = [m for m in await Chat(app, CEO).inbox() if isinstance(m, Card)]
+    assert ceo_cards[-1].actions[0].name == "acknowledge"
+    assert (await run(app, clock, start + timedelta(days=60))).get("expired") is None

@@ -40,3 +40,24 @@ async def test_retention_keeps_the_skeleton(app: Application, clock: Clock) -> N
     assert (await app.storage.get(f"request/{new_id}")).value["draft"] == "Newer draft"
     again = await retention.plan(app.storage, later, 730)
     assert again.requests == [] and again.audit == []
+
+
+async def test_an_open_report_does_not_hold_back_the_purge(app: Application,
+                                                           clock: Clock) -> None:
+    teacher = Chat(app, TEACHER)
+    await teacher.send("report a concern")
+    await teacher.choose("breach")
+    await teacher.send("Something about Amy Brown")
+    await teacher.choose("no")
+    open_report = teacher.card().request_id
+    await teacher.check_post("Names Amy Brown", [("personal",), ("none",), ("none",), ("no",),
+                                                 ("business",)])
+    decided = teacher.card().request_id
+    await Chat(app, DEPUTY).press("approve", decided)
+    later = clock.now + timedelta(days=731)
+    first = await retention.purge(app.storage, later, 730)
+    assert first.requests == [decided]
+    assert (await app.storage.get(f"request/{open_report}")).value["draft"]
+    await Chat(app, "joanne.clarke@northbrook.example").press("acknowledge", open_report)
+    second = await retention.plan(app.storage, later + timedelta(days=1), 730)
+    assert second.requests == [open_report]
