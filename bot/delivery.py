@@ -12,6 +12,7 @@ terminal chat and the web playground read.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -23,11 +24,12 @@ from bot.tx import Tx, iso
 from conversations.codec import message_from_json, message_to_json
 from conversations.messages import Message, Outbound
 from conversations.people import PeopleIndex, Person
-from storage.base import Conflict, Delete, Put, Storage
+from storage.base import Conflict, Delete, Put, Record, Storage
 
 log = logging.getLogger(__name__)
 LOCAL = "local"
 CLAIM_TIMEOUT = timedelta(minutes=2)
+MAX_CONCURRENT = 16  # people served at once by one flush
 MAX_ATTEMPTS = 15  # with the back-off below: about two and a half hours of retries
 
 
@@ -107,46 +109,68 @@ class Outbox:
         return self.channels[LOCAL]
 
     async def flush(self, people: PeopleIndex) -> int:
-        """Deliver every item due; returns how many were delivered."""
-        delivered = 0
+        """Deliver every item due; returns how many were delivered.
+
+        Different people's messages go out concurrently; one person's go out in order, and
+        stop at the first that can't go yet, so an older version of a card can never arrive
+        after (and overwrite) a newer one.
+        """
+        queues: dict[str, list[tuple[str, Record]]] = {}
         for key, record in await self.storage.scan("outbox/"):
-            item = record.value
-            now = self.clock()
-            if item.get("claimed_at") and now - _parse(item["claimed_at"]) < CLAIM_TIMEOUT:
-                continue  # another worker has it
-            if item.get("retry_at") and _parse(item["retry_at"]) > now:
-                continue  # backing off after a failure
-            claimed = {**item, "claimed_at": iso(now), "attempts": item.get("attempts", 0) + 1}
-            try:
-                etags = await self.storage.write([Put(key, claimed, record.etag)])
-            except Conflict:
-                continue
-            person = people.get(item["to"])
-            if person is None:
-                log.warning("outbound message to someone no longer in the directory dropped")
-                await self.storage.write([Delete(key)])
-                continue
+            queues.setdefault(str(record.value.get("to", "")), []).append((key, record))
+        limit = asyncio.Semaphore(MAX_CONCURRENT)
+
+        async def drain(queue: list[tuple[str, Record]]) -> int:
+            sent = 0
+            async with limit:
+                for key, record in queue:
+                    outcome = await self._deliver_one(key, record, people)
+                    if outcome == "held":
+                        break
+                    sent += outcome == "sent"
+            return sent
+
+        return sum(await asyncio.gather(*(drain(q) for q in queues.values())))
+
+    async def _deliver_one(self, key: str, record: Record, people: PeopleIndex) -> str:
+        """"sent", "dropped", or "held" (another worker has it, or it must wait)."""
+        item = record.value
+        now = self.clock()
+        if item.get("claimed_at") and now - _parse(item["claimed_at"]) < CLAIM_TIMEOUT:
+            return "held"  # another worker has it
+        if item.get("retry_at") and _parse(item["retry_at"]) > now:
+            return "held"  # backing off after a failure
+        claimed = {**item, "claimed_at": iso(now), "attempts": item.get("attempts", 0) + 1}
+        try:
+            etags = await self.storage.write([Put(key, claimed, record.etag)])
+        except Conflict:
+            return "held"
+        person = people.get(item["to"])
+        if person is None:
+            log.warning("outbound message to someone no longer in the directory dropped")
+            await self.storage.write([Delete(key)])
+            return "dropped"
+        channel: Channel | None = None
+        try:
             channel = await self.channel_for(person)
             if claimed["attempts"] > MAX_ATTEMPTS:
                 # The platform has refused for hours (app not installed, chat gone): keep the
                 # message where the person can still find it rather than retry for ever.
-                log.warning("%s could not deliver after %d attempts; kept in the local inbox",
-                            channel.name, MAX_ATTEMPTS)
+                log.error("%s could not deliver after %d attempts; kept in the local inbox",
+                          channel.name, MAX_ATTEMPTS)
                 channel = self.channels[LOCAL]
-            try:
-                await channel.deliver(person, message_from_json(item["message"]), item["key"])
-            except Exception as exc:  # a platform failure must not lose the message
-                # Only the kind of failure is logged: exception texts may quote the message.
-                log.warning("delivery via %s failed (%s); will retry", channel.name,
-                            type(exc).__name__)
-                wait = timedelta(seconds=min(2 ** claimed["attempts"], 900))
-                await self.storage.write([Put(key, {**claimed, "claimed_at": None,
-                                                    "retry_at": iso(now + wait)})])
-                continue
-            with contextlib.suppress(Conflict):
-                await self.storage.write([Delete(key, etags[key])])
-            delivered += 1
-        return delivered
+            await channel.deliver(person, message_from_json(item["message"]), item["key"])
+        except Exception as exc:  # a platform failure must not lose the message
+            # Only the kind of failure is logged: exception texts may quote the message.
+            log.warning("delivery via %s failed (%s); will retry",
+                        channel.name if channel else "a platform", type(exc).__name__)
+            wait = timedelta(seconds=min(2 ** claimed["attempts"], 900))
+            await self.storage.write([Put(key, {**claimed, "claimed_at": None,
+                                                "retry_at": iso(now + wait)})])
+            return "held"
+        with contextlib.suppress(Conflict):
+            await self.storage.write([Delete(key, etags[key])])
+        return "sent"
 
 
 def _parse(stamp: str) -> datetime:
