@@ -132,10 +132,12 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
         if behalf:
             footer = f"You are deciding on behalf of {behalf}."
     else:
-        state = step["state"] if step["state"] in ("approved", "rejected") else record["status"]
-        title = f"{kind_title} {record['id']}: {STATUS_WORDS.get(state, state)}"
-        outcome = step_outcome(record, step, detailed=True)
-        footer = outcome[:1].upper() + outcome[1:] + "."
+        title = f"{kind_title} {record['id']}: {step_outcome(record, step)}"
+        if step["state"] in ("approved", "rejected"):
+            footer = f"Decided at {when(step['decided_at'])}"
+            footer += f": “{step['comment']}”" if step.get("comment") else "."
+        elif record.get("decided_at"):
+            footer = f"Closed at {when(record['decided_at'])}."
     return Card(title=title, fields=fields, body=record.get("draft", ""), actions=actions,
                 request_id=record["id"], footer=footer)
 
@@ -149,15 +151,13 @@ def reassigned_card(record: RequestRecord, step_index: int, previous: str, why: 
                 request_id=record["id"], footer=why)
 
 
-def step_outcome(record: RequestRecord, step: dict[str, Any], detailed: bool = False) -> str:
+def step_outcome(record: RequestRecord, step: dict[str, Any]) -> str:
+    """A step's outcome in a few words: "approved by Daniel Osei", "withdrawn"..."""
     state = step["state"]
     if state in ("approved", "rejected"):
-        text = f"{state} by {step['approver_name']} at {when(step['decided_at'])}"
-        if detailed and step.get("comment"):
-            text += f": “{step['comment']}”"
-        return text
+        return f"{state} by {step['approver_name']}"
     if record["status"] == "withdrawn":
-        return f"withdrawn by {record['requester_name']} at {when(record['decided_at'])}"
+        return f"withdrawn by {record['requester_name']}"
     if state == "cancelled":
         return f"closed ({STATUS_WORDS.get(record['status'], record['status'])})"
     return str(STATUS_WORDS.get(record["status"], record["status"]))

@@ -51,8 +51,8 @@ async def test_two_approvers_in_sequence(app: Application) -> None:
     # The approver's card was updated in place: still one card, now without buttons.
     ceo_cards = await _cards(app, CEO)
     assert len(ceo_cards) == 1 and not ceo_cards[0].actions
-    assert ceo_cards[0].title.endswith(": approved")
-    assert ceo_cards[0].footer.startswith("Approved by Helen Whitfield at")
+    assert ceo_cards[0].title.endswith(": approved by Helen Whitfield")
+    assert ceo_cards[0].footer.startswith("Decided at ")
 
 
 async def test_a_second_decision_changes_nothing(app: Application) -> None:
