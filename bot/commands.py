@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,8 +32,6 @@ def show_config(markdown: bool) -> int:
 
 
 def check_policy(file: str | None) -> int:
-    import os
-
     path = file or os.environ.get("POLICYBOT_POLICY") or str(default_pack_path())
     try:
         pack = load_pack(path)
@@ -105,7 +104,10 @@ async def export(config: Config, since: date | None, fmt: str, out: str) -> int:
     if out == "-":
         sys.stdout.write(text)
     else:
-        Path(out).write_text(text, encoding="utf-8")
+        # Exports hold drafts that may name pupils: readable by the operator only.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         print(f"Wrote {out}")
     return 0
 
@@ -167,6 +169,10 @@ async def delegate(config: Config, approver: str, to: str, start: date | None,
         except DelegationError as exc:
             print(f"policybot: {exc}", file=sys.stderr)
             return 1
+        tx.append_audit(app.bot.clock(), {
+            "event": "delegation_set", "actor": "policybot delegate", "approver": away.email,
+            "delegate": deputy.email, "start": (start or today).isoformat(),
+            "until": until.isoformat()})
         await tx.commit()
         print(f"{away.name}'s approvals go to {deputy.name} from {start or today} to {until}.")
         return 0

@@ -2,8 +2,9 @@
 
 ``delegation/<email>`` holds ``{"delegate", "start", "until"}`` (ISO dates, inclusive). While
 a delegation is active, new and pending steps of the approver go to the delegate, who decides
-on the approver's behalf (the record says so). A delegate is never the requester: such a step
-stays with the approver's line instead (see bot.jobs).
+on the approver's behalf (the record says so). A delegate never decides their own request:
+such a step stays with the approver. When the range ends, or the approver says they are back,
+pending steps return to the approver at the next run of the due work (see bot.jobs).
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def parse_date(text: str, today: date) -> date:
                 parsed = parsed.replace(year=today.year + 1)
         return parsed
     raise DelegationError(f"I couldn't read the date {text.strip()!r}; try 2026-12-01.")
+
+
+_BACK = re.compile(r"^(i'?m|i am) back\b|\b(end|stop|cancel) (my )?delegati(on|ng)\b",
+                   re.IGNORECASE)
+
+
+def looks_like_return(text: str) -> bool:
+    """"I'm back", "end my delegation"."""
+    return bool(_BACK.search(text.strip()))
+
+
+async def end_delegation(tx: Tx, approver: Person) -> bool:
+    """Ends the approver's delegation; False when there was none."""
+    if await tx.get(f"delegation/{approver.email}") is None:
+        return False
+    tx.delete(f"delegation/{approver.email}")
+    return True
 
 
 def looks_like_delegation(text: str) -> bool:

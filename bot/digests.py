@@ -102,8 +102,12 @@ async def run_review(app: Application, now: datetime, people: PeopleIndex) -> in
         return 0
     # Catching up after downtime sends only the latest notice that applies.
     sent = marker["sent"] + [f"{review.isoformat()}:{d}" for d in due]
-    text = (f"The {app.pack.title} is due for review on {review:%d %B %Y}."
-            if min(due) else f"The {app.pack.title} is due for review today.")
+    if min(due):
+        text = f"The {app.pack.title} is due for review on {review:%d %B %Y}."
+    elif now.date() == review:
+        text = f"The {app.pack.title} is due for review today."
+    else:
+        text = f"The {app.pack.title} was due for review on {review:%d %B %Y}."
     body = text + (" Policy packs are data: once the policy is revised, update the pack "
                    "(POLICYBOT_POLICY) and run `policybot policy check`.")
     outbound = [Outbound(p.email, Card(title="Policy review", body=body))

@@ -175,7 +175,7 @@ class RequestTimers:
         await index_add(tx, f"pending/{to}", record["id"])
         key = card_key(record["id"], index)
         out = [
-            Outbound(previous, render.reassigned_card(change.record, index, previous, why), key),
+            Outbound(previous, render.reassigned_card(change.record, index, why), key),
             Outbound(to, Text(f"{record['id']} needs your decision. {why}")),
             Outbound(to, render.approver_card(change.record, index), key),
         ]

@@ -40,17 +40,23 @@ def _steps(record: dict[str, Any]) -> str:
     )
 
 
+def _cell(value: Any) -> str:
+    """A cell spreadsheets show as text: a draft starting with = + - @ is not a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(requests: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in requests:
-        writer.writerow([
+        writer.writerow([_cell(v) for v in (
             r["id"], r["kind"], r["status"], r["requester"], r["requester_name"], r["school"],
             r["created_at"], r.get("decided_at") or "", r.get("decided_by") or "",
             " ".join(r["clauses"]), _steps(r), r.get("comment", ""), r.get("draft", ""),
             "; ".join(f"{q}: {a}" for q, a in r.get("answers", [])),
-        ])
+        )])
     return out.getvalue()
 
 

@@ -1,14 +1,10 @@
-"""``policybot serve``: one aiohttp server hosting every adapter.
+"""``policybot serve``: one aiohttp server hosting every adapter, until SIGTERM or SIGINT.
 
-* ``GET /healthz``: storage reachable, adapters enabled, version (503 when storage is not).
-* ``/slack/events`` when ``SLACK_BOT_TOKEN`` is set (and Socket Mode with ``SLACK_APP_TOKEN``).
-* ``/api/messages`` when ``MICROSOFT_APP_ID`` is set, or with ``--teams-emulator``.
-* The web playground at ``/`` when no platform is configured, or with ``--playground``.
-
-The playground and the Teams emulator let anyone act as anyone, so they only listen on a
-loopback address (the playground can be forced onto another address with a flag that says it
-is insecure; the emulator cannot). SIGTERM or SIGINT stops taking connections, lets requests in
-flight finish (up to :data:`GRACE_SECONDS`), stops the outbox pump and closes storage.
+What is served where is decided first (:mod:`bot.serving_plan`: the playground and the Teams
+emulator only on loopback); then storage, the web application (:mod:`bot.web_server`), the
+outbox pump, the scheduled jobs and Slack's Socket Mode start. A stop takes intake down first
+(Socket Mode, then HTTP, letting requests in flight finish), then the work it started, then
+storage: within Docker's 10 s stop timeout.
 """
 
 from __future__ import annotations
@@ -16,254 +12,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
 
 from bot.app import Application, build_application
 from bot.config import Config, ConfigError
-from bot.logging_setup import (
-    Redactor,
-    configure_logging,
-    new_request_id,
-    request_id,
-    secrets_of,
-)
+from bot.health import ADAPTERS, product_version
+from bot.logging_setup import Redactor, configure_logging, secrets_of
+from bot.serving_plan import Plan, Refused, is_loopback, plan_serving
+from bot.web_server import build_web_app, start_server, stop_server
 from conversations.policy import PackError
 from storage import Storage, StorageUnavailable, open_storage
 
+__all__ = ["serve"]
 log = logging.getLogger(__name__)
-GRACE_SECONDS = 8.0  # under Docker's default 10 s stop timeout and Heroku's 30 s
-LOOPBACK_NAMES = ("localhost",)
-APPLICATION: web.AppKey[Application] = web.AppKey("application", Application)
-ADAPTERS: web.AppKey[list[str]] = web.AppKey("adapters", list)
-
-
-class InFlight:
-    """Counts requests being handled, so a stop can wait for them (uploads included)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def begin(self) -> None:
-        self.count += 1
-        self._idle.clear()
-
-    def end(self) -> None:
-        self.count -= 1
-        if self.count == 0:
-            self._idle.set()
-
-    async def idle(self) -> None:
-        await self._idle.wait()
-
-
-IN_FLIGHT: web.AppKey[InFlight] = web.AppKey("in_flight", InFlight)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class Refused(Exception):
-    """Serving as asked would be unsafe or impossible: one line, exit code 2."""
-
-
-def product_version() -> str:
-    try:
-        return version("policybot")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # another host name: it may resolve to any address
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to serve and where, decided from configuration and arguments."""
-
-    host: str
-    port: int
-    playground: bool
-    teams_emulator: bool
-    insecure_playground: bool
-
-
-def plan_serving(config: Config, args: argparse.Namespace) -> Plan:
-    host = args.host or "127.0.0.1"
-    port = config.number("PORT") if args.port is None else args.port
-    if not 0 <= port <= 65535:
-        raise Refused(f"--port must be between 0 and 65535, not {port}")
-    emulator = bool(args.teams_emulator)
-    playground = bool(args.playground) or not (config.slack_enabled or config.teams_enabled)
-    if emulator and not is_loopback(host):
-        raise Refused(f"--teams-emulator accepts unauthenticated messages, so it only listens "
-                      f"on a loopback address (127.0.0.1 or ::1), not {host}")
-    if playground and not is_loopback(host) and not args.insecure_playground:
-        why = "--playground was given" if args.playground else "no platform is configured"
-        raise Refused(f"the web playground (served because {why}) lets anyone act as anyone, "
-                      f"so it only listens on a loopback address (127.0.0.1 or ::1), not "
-                      f"{host}; configure Slack or Teams, or pass "
-                      f"--insecure-playground-on-any-address")
-    return Plan(host, port, playground, emulator, bool(args.insecure_playground))
-
-
-# -- the web application ------------------------------------------------------------------
-
-
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Tags the request with an id, and turns any unexpected error into a plain 500."""
-    rid = new_request_id()
-    token = request_id.set(rid)
-    in_flight = request.app[IN_FLIGHT]
-    in_flight.begin()
-    try:
-        log.debug("request started: %s %s", request.method, request.path)
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            exc.headers["X-Request-Id"] = rid
-            raise
-        except Exception:
-            # The traceback is logged (tokens redacted); request bodies never are.
-            log.exception("unexpected error on %s %s", request.method, request.path)
-            return web.json_response(
-                {"error": "Something went wrong on our side; please try again.",
-                 "request_id": rid}, status=500, headers={"X-Request-Id": rid})
-        response.headers["X-Request-Id"] = rid
-        if in_flight.stopping:
-            response.force_close()  # no keep-alive: the client reconnects elsewhere
-        return response
-    finally:
-        in_flight.end()
-        request_id.reset(token)
-
-
-async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-
-
-async def healthz(request: web.Request) -> web.Response:
-    application = request.app[APPLICATION]
-    body: dict[str, Any] = {"adapters": request.app[ADAPTERS], "version": product_version()}
-    try:
-        await application.storage.ping()
-    except Exception as exc:  # any failure means "not reachable" to a load balancer
-        log.warning("health check: storage unreachable: %s", exc)
-        return web.json_response({"status": "unavailable", "storage": "unreachable", **body},
-                                 status=503)
-    return web.json_response({"status": "ok", "storage": "reachable", **body})
-
-
-async def build_web_app(
-    application: Application, config: Config, *, playground: bool, teams_emulator: bool,
-    insecure_playground: bool = False,
-) -> web.Application:
-    """The aiohttp application with every adapter that configuration turns on.
-
-    Raises :class:`bot.config.ConfigError` when a configured adapter cannot be loaded.
-    """
-    web_app = web.Application(middlewares=[request_context])
-    web_app[APPLICATION] = application
-    web_app[IN_FLIGHT] = InFlight()
-    adapters: list[str] = []
-    web_app.router.add_get("/healthz", healthz)
-    web_app.on_response_prepare.append(_security_headers)
-    if config.slack_enabled:
-        try:
-            from adapters.slack import setup_slack
-        except ImportError as exc:
-            raise ConfigError(f"SLACK_BOT_TOKEN is set but the Slack adapter cannot be "
-                              f"loaded ({exc})") from None
-        await setup_slack(web_app, application, config)
-        adapters.append("slack")
-    if config.teams_enabled or teams_emulator:
-        try:
-            from adapters.teams import setup_teams
-        except ImportError as exc:
-            name = "MICROSOFT_APP_ID is set" if config.teams_enabled else "--teams-emulator"
-            raise ConfigError(f"{name} but the Teams adapter cannot be loaded ({exc})") from None
-        await setup_teams(web_app, application, config, emulator=teams_emulator)
-        adapters.append("teams-emulator" if teams_emulator else "teams")
-    if playground:
-        from adapters.playground import setup_playground
-
-        setup_playground(web_app, application, any_host=insecure_playground)
-        adapters.append("playground")
-    web_app[ADAPTERS] = adapters
-    return web_app
-
-
-class AccessLog(AbstractAccessLogger):
-    """One line per request, with its id; never the body (it may hold a draft)."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            "%s %s %s %.1fms", request.method, request.rel_url.path, response.status,
-            time * 1000, extra={"request_id": response.headers.get("X-Request-Id", "-")})
-
-
-@dataclass
-class RunningServer:
-    runner: web.AppRunner
-    url: str
-    port: int
-    grace: float
-
-
-async def start_server(web_app: web.Application, host: str, port: int,
-                       grace: float = GRACE_SECONDS) -> RunningServer:
-    """Listen on ``host:port`` (port 0: any free port). Raises OSError if it cannot."""
-    # aiohttp's own shutdown stops reading request bodies at once, so a request still
-    # uploading would be cut off: stop_server waits for requests itself first.
-    runner = web.AppRunner(web_app, access_log_class=AccessLog, handle_signals=False,
-                           shutdown_timeout=1.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    bound = runner.addresses[0][1] if runner.addresses else port
-    shown = f"[{host}]" if ":" in host else host
-    return RunningServer(runner, f"http://{shown}:{bound}/", bound, grace)
-
-
-async def stop_server(server: RunningServer) -> None:
-    """Stop accepting connections, let requests in flight finish (up to the grace period),
-    then close connections and run the adapters' cleanup hooks."""
-    for site in list(server.runner.sites):
-        await site.stop()
-    in_flight = server.runner.app[IN_FLIGHT]
-    in_flight.stopping = True
-    log.info("stopped listening; finishing %d request(s) in flight", in_flight.count)
-    try:
-        await asyncio.wait_for(in_flight.idle(), server.grace)
-    except TimeoutError:
-        log.warning("%d request(s) still running after %.0f s are cut off", in_flight.count,
-                    server.grace)
-    await server.runner.cleanup()
-
-
-# -- the command --------------------------------------------------------------------------
+# Part of the stop budget (bot.web_server): Slack's close handshake must not eat into it.
+SOCKET_MODE_CLOSE_SECONDS = 0.5
 
 
 async def _open(config: Config) -> Application:
@@ -343,7 +109,9 @@ async def _stop_socket_mode(task: asyncio.Task[Any] | None) -> None:
     if task.cancelled() or task.exception() is not None:
         return
     try:
-        await task.result().close()
+        await asyncio.wait_for(task.result().close(), SOCKET_MODE_CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("the Slack Socket Mode connection did not close in time; dropped")
     except Exception:  # stopping must go on: storage still has to be closed
         log.exception("closing the Slack Socket Mode connection failed")
 

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from bot.approvals import ApprovalDesk, load_accounts, requests_for
 from bot.delegation import (
     DelegationError,
+    end_delegation,
     looks_like_delegation,
+    looks_like_return,
     parse_delegation,
     set_delegation,
 )
@@ -169,6 +171,14 @@ class PolicyBot:
             return await self._progressed(tx, person, people, progress, accounts)
         if looks_like_delegation(text):
             return await self._delegate(tx, person, people, state, text)
+        if looks_like_return(text):
+            ended = await end_delegation(tx, person)
+            if ended:
+                tx.append_audit(self.clock(), {"event": "delegation_ended",
+                                               "actor": person.email})
+            said = ("Welcome back: your approvals come to you again." if ended
+                    else "You have no delegation to end.")
+            return _with_state(TurnResult(replies=[Text(said)]), state)
         wanted = intents.detect(self.pack, text)
         if wanted:
             return await self._intent(tx, person, people, state, wanted, text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 CENTRAL = "Central"
 
@@ -63,14 +62,6 @@ def platform_ids(raw: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, Mapping):
         return ()
     return tuple(sorted((str(k), str(v)) for k, v in raw.items() if v))
-
-
-class Directory(Protocol):
-    """Read-only view of the staff directory (an in-memory snapshot)."""
-
-    def get(self, email: str) -> Person | None: ...
-
-    def people(self) -> Iterable[Person]: ...
 
 
 class PeopleIndex:

@@ -142,7 +142,7 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
                 request_id=record["id"], footer=footer)
 
 
-def reassigned_card(record: RequestRecord, step_index: int, previous: str, why: str) -> Card:
+def reassigned_card(record: RequestRecord, step_index: int, why: str) -> Card:
     """What the approver a step was taken from now sees: the request, no buttons."""
     step = record["steps"][step_index]
     kind_title = KIND_TITLES.get(record["kind"], record["kind"])

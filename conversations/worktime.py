@@ -30,16 +30,3 @@ def add_working_hours(start: datetime, hours: float, holidays: Collection[date])
                 return moment + remaining
             remaining -= left_today
         moment = midnight
-
-
-def working_hours_between(start: datetime, end: datetime, holidays: Collection[date]) -> float:
-    """Working hours from ``start`` to ``end`` (0 when ``end`` is earlier)."""
-    total = timedelta()
-    moment = start
-    while moment < end:
-        midnight = datetime.combine(moment.date() + DAY, datetime.min.time(), moment.tzinfo)
-        upto = min(midnight, end)
-        if is_working_day(moment.date(), holidays):
-            total += upto - moment
-        moment = upto
-    return total.total_seconds() / 3600

@@ -176,6 +176,21 @@ async def test_delegation_start_and_end(app: Application, clock: Clock) -> None:
     assert back["approver"] == DEPUTY
 
 
+async def test_an_approver_back_early_gets_their_steps_back(app: Application,
+                                                            clock: Clock) -> None:
+    deputy = Chat(app, DEPUTY)
+    await deputy.send("away until 2026-03-20, delegate to imran.hussain@northbrook.example")
+    record = await post_for_deputy(app)
+    assert record["steps"][0]["approver"] == IMRAN
+    await deputy.send("I'm back")
+    deputy.assert_reply("Welcome back")
+    await run(app, clock, clock.now + timedelta(minutes=5))
+    assert (await app.storage.get(f"request/{record['id']}")).value["steps"][0]["approver"] \
+        == DEPUTY
+    await deputy.send("I'm back")
+    deputy.assert_reply("no delegation to end")
+
+
 async def test_escalation_skips_the_requester(app: Application, clock: Clock) -> None:
     # The CEO is away and delegates to the deputy; the deputy's manager is the requester.
     await Chat(app, CEO).send("away until 2026-03-31, delegate to daniel.osei@northbrook.example")
