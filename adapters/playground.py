@@ -25,12 +25,12 @@ from typing import Any, cast, get_args
 from aiohttp import web
 
 from bot.app import Application
+from bot.serving_plan import is_loopback
 from conversations.codec import message_to_json
 from conversations.messages import ActionName, Choice, Press, Turn, TurnResult
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("playground_static")
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_TEXT = 20_000
 MAX_FIELD = 320
 MAX_VALUES = 50
@@ -120,7 +120,7 @@ class Playground:
             return
         host = request.host.lower()
         name = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
-        if name not in LOOPBACK_HOSTS:
+        if not is_loopback(name):
             raise web.HTTPForbidden(text="The playground only answers on localhost.")
 
     def _person(self, request: web.Request) -> str:

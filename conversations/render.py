@@ -48,7 +48,9 @@ def refusal(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
     body = f"{reasons}\n\n{cite(pack, evaluation.clauses)}"
     if not revisable:
         body += f"\n\n{pack.consequences.text}"
-    footer = "Say \"check a post\" to check a revised version." if revisable else ""
+    # The check stops at the first certain refusal, so later questions were not asked.
+    footer = ("Say \"check a post\" to check a revised version." if revisable else
+              "I stopped asking once this was clear; other parts of the policy may apply too.")
     return [Card(title=title, body=body,
                  fields=(("Clauses", ", ".join(evaluation.clauses)),), footer=footer)]
 

@@ -6,6 +6,12 @@ temporary file in the same directory, which is flushed and fsynced, then ``os.re
 over the target (atomic on POSIX), and finally the directory is fsynced so the rename
 itself survives a power cut. A reader therefore always finds either the old or the new
 file, never a mixture.
+
+Every version of a file is a new inode, and its modification time is made strictly later
+than the version it replaces, so a :data:`Signature` (inode, mtime in ns, size) taken
+with ``os.stat`` tells whether a copy loaded earlier is still what is on disk; another
+process may have replaced the file since. Comparing inode and size alone would not do:
+the filesystem reuses a freed inode, and the next version often has the same size.
 """
 
 from __future__ import annotations
@@ -25,6 +31,20 @@ from tinydb.table import Table
 from storage.base import StorageUnavailable
 
 TMP_SUFFIX = ".tmp"
+
+Signature = tuple[int, int, int]  # (st_ino, st_mtime_ns, st_size)
+
+
+def signature_of(stat: os.stat_result) -> Signature:
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def file_signature(path: Path) -> Signature | None:
+    """The signature of the file now at ``path``; None if there is none."""
+    try:
+        return signature_of(os.stat(path))
+    except FileNotFoundError:
+        return None
 
 
 def dumps(data: Any) -> str:
@@ -46,14 +66,24 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON, all or nothing (see module docstring)."""
+def atomic_write_json(path: Path, data: Any) -> Signature:
+    """Replace ``path`` with ``data`` as JSON, all or nothing (see module docstring).
+    Returns the new file's signature. Writers of one path must hold the store's exclusive
+    lock: the mtime ordering below assumes nobody replaces the file meanwhile."""
     text = dumps(data)  # serialise first: a TypeError must not leave a temp file behind
+    previous = file_signature(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
     try:
         with open(tmp, "w", encoding="ascii") as handle:
             handle.write(text)
             handle.flush()
+            stat = os.fstat(handle.fileno())
+            if previous is not None and stat.st_mtime_ns <= previous[1]:
+                # Written within the clock tick of the previous version: set a later time
+                # so the two versions' signatures differ even if the inode is reused.
+                later = previous[1] + 1
+                os.utime(handle.fileno(), ns=(stat.st_atime_ns, later))
+                stat = os.fstat(handle.fileno())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -61,6 +91,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+    return signature_of(stat)
 
 
 def remove_durably(path: Path) -> None:
@@ -76,18 +107,25 @@ def read_json(path: Path) -> Any | None:
     Raises :class:`StorageUnavailable` naming the file when it cannot be read or parsed,
     so an operator sees which file to restore rather than a JSONDecodeError traceback.
     """
+    return read_json_signed(path)[0]
+
+
+def read_json_signed(path: Path) -> tuple[Any | None, Signature | None]:
+    """:func:`read_json` plus the signature of the very file that was read (None, None
+    if it does not exist)."""
     try:
         with open(path, encoding="utf-8") as handle:
+            signature = signature_of(os.fstat(handle.fileno()))
             text = handle.read()
     except FileNotFoundError:
-        return None
+        return None, None
     except (OSError, UnicodeDecodeError) as exc:
         raise StorageUnavailable(f"cannot read storage file {path}: {exc}") from exc
     if not text.strip():
         # Atomic replaces never leave an empty file: this one was damaged (or is not ours).
         raise StorageUnavailable(f"storage file {path} is empty; restore it from a backup")
     try:
-        return json.loads(text)
+        return json.loads(text), signature
     except json.JSONDecodeError as exc:
         raise StorageUnavailable(
             f"storage file {path} is not valid JSON ({exc}); restore it from a backup"
@@ -95,8 +133,9 @@ def read_json(path: Path) -> Any | None:
 
 
 def remove_stale_temp_files(directory: Path, stem: str) -> None:
-    """Delete temp files a crashed writer left behind. Safe because this process is the
-    only writer of files named after ``stem``."""
+    """Delete temp files a crashed writer left behind. Call it only while holding the
+    store's exclusive lock: every writer holds that lock while its temp file exists, so
+    none of these files is still being written."""
     for name in os.listdir(directory):
         if name.startswith(f".{stem}.") and name.endswith(TMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -106,28 +145,36 @@ def remove_stale_temp_files(directory: Path, stem: str) -> None:
 class AtomicJSONStorage(TinyStorage):
     """A TinyDB storage that writes atomically and keeps the parsed file in memory.
 
-    This process is the only writer, so after the first read the in-memory copy is the
-    truth and nothing needs re-parsing. :meth:`read` hands TinyDB a shallow copy of the
-    top-level dict: TinyDB assigns the updated table into it *before* calling
-    :meth:`write`, and we only adopt it once the file is safely replaced. Readers on other
-    threads therefore never see a change that is not on disk.
+    The in-memory copy is that of the file version whose :attr:`signature` it records
+    (None: no file yet); :meth:`is_current` tells whether another process has replaced
+    the file since. :meth:`read` hands TinyDB a shallow copy of the top-level dict: TinyDB
+    assigns the updated table into it *before* calling :meth:`write`, and we only adopt it
+    once the file is safely replaced, so the copy never holds a change that is not on disk.
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
         self._data: dict[str, dict[str, Any]] | None = None
+        self.signature: Signature | None = None
 
     def load(self) -> None:
         """Parse the file (blocking; call off the event loop)."""
         if self._data is not None:
             return
-        raw = read_json(self.path)
+        raw, signature = read_json_signed(self.path)
         if raw is None:
             raw = {}
         if not isinstance(raw, dict) or not all(isinstance(t, dict) for t in raw.values()):
             raise StorageUnavailable(f"storage file {self.path} does not hold TinyDB tables")
-        self._data = raw
+        self._data, self.signature = raw, signature
+
+    def is_current(self) -> bool:
+        """Whether the file on disk is still the version loaded (one ``os.stat``)."""
+        try:
+            return self._data is not None and file_signature(self.path) == self.signature
+        except OSError:
+            return False  # unreadable now: reloading will report it
 
     @property
     def loaded(self) -> bool:
@@ -139,11 +186,11 @@ class AtomicJSONStorage(TinyStorage):
         return dict(self._data)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        atomic_write_json(self.path, data)
-        self._data = data
+        signature = atomic_write_json(self.path, data)
+        self._data, self.signature = data, signature
 
     def close(self) -> None:
-        self._data = None
+        self._data = self.signature = None
 
 
 class KeyedTable(Table):

@@ -65,11 +65,17 @@ async def test_files_on_disk_are_valid_json_in_the_expected_layout(main_path: Pa
         "policybot.audit.2027-01.json",
         f"policybot.job.{shard_of('job', 'nightly-export')[1]}.json",
         "policybot.json",
+        "policybot.json.lock",
         "policybot.request.n0.json",
         "policybot.request.n1.json",
         "policybot.request.n2.json",
     ]
-    contents = {name: json.loads((main_path.parent / name).read_text()) for name in names}
+    assert (main_path.parent / "policybot.json.lock").read_bytes() == b""  # a lock only
+    contents = {
+        name: json.loads((main_path.parent / name).read_text())
+        for name in names
+        if name.endswith(".json")
+    }
     assert contents["policybot.json"]["meta"]["settings"]["value"] == {
         "tag": "one",
         "key": "meta/settings",
@@ -281,7 +287,7 @@ async def test_collection_names_must_be_file_safe(main_path: Path) -> None:
         with pytest.raises(ValueError):
             await store.read([bad])
     assert await store.scan("bad.name/") == []
-    assert os.listdir(main_path.parent) == ["policybot.json"]
+    assert sorted(os.listdir(main_path.parent)) == ["policybot.json", "policybot.json.lock"]
 
 
 # ------------------------------------------------------------------- concurrency

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -26,7 +25,13 @@ from bot.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
-SHUTDOWN_GRACE = 5.0
+# At shutdown the server first gives requests in flight 8 s (bot/server.py); this adapter's
+# own work (replies, card updates) then gets DRAIN_SECONDS, and what is still running is
+# stopped, its unsent replies handed to the outbox within HANDOVER_SECONDS. In all, within
+# Docker's 10 s stop timeout.
+DRAIN_SECONDS = 1.5
+HANDOVER_SECONDS = 0.5
+SHUTDOWN_GRACE = DRAIN_SECONDS + HANDOVER_SECONDS
 
 
 @dataclass
@@ -41,6 +46,18 @@ class SlackAdapter:
     async def drain(self) -> None:
         """Wait until every acknowledged request has been carried out."""
         await self.listeners.drain()
+
+    async def finish(self, drain: float = DRAIN_SECONDS,
+                     handover: float = HANDOVER_SECONDS) -> None:
+        """At shutdown: let running work finish for ``drain`` seconds, then stop it; replies
+        not posted by then go to the outbox (every turn is committed before Slack's ack)."""
+        if await self.listeners.drain(drain):
+            return
+        stopped = self.listeners.stop()
+        log.warning("Slack work still running at shutdown: %d task(s) stopped; unsent "
+                    "replies go to the outbox", stopped)
+        if not await self.listeners.drain(handover):
+            log.warning("Slack work not stopped in time: %d task(s)", self.listeners.busy)
 
 
 SLACK: web.AppKey[SlackAdapter] = web.AppKey("policybot.slack", SlackAdapter)
@@ -64,15 +81,15 @@ async def setup_slack(web_app: web.Application, application: Application, config
                       ) -> SlackAdapter:
     """Mount ``POST /slack/events`` on ``web_app`` and register the Slack channel.
 
-    Call before the web app starts. On shutdown, work already acknowledged is given
-    :data:`SHUTDOWN_GRACE` seconds to finish.
+    Call before the web app starts. On shutdown, work already acknowledged is given at most
+    :data:`SHUTDOWN_GRACE` seconds to finish (see :meth:`SlackAdapter.finish`).
     """
     token, secret = config.get("SLACK_BOT_TOKEN"), config.get("SLACK_SIGNING_SECRET")
     if not token or not secret:
         raise ConfigError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
     client = web_client(config)
-    # process_before_response: the listeners only acknowledge and start a tracked task, so the
-    # response still goes at once, and the task exists before it does (nothing untracked).
+    # process_before_response: Slack's answer goes when the listener returns, and each
+    # listener returns once the turn is committed (see listeners), never before.
     bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=True,
                     request_verification_enabled=True)
     identity = SlackIdentity(client, application.storage, application.directory)
@@ -99,10 +116,6 @@ def adapter_for(application: Application) -> SlackAdapter:
 def _finish_work(adapter: SlackAdapter) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(_: web.Application) -> AsyncIterator[None]:
         yield
-        try:
-            await asyncio.wait_for(adapter.drain(), SHUTDOWN_GRACE)
-        except TimeoutError:
-            log.warning("Slack work still running at shutdown: %d task(s)",
-                        adapter.listeners.busy)
+        await adapter.finish()
 
     return context

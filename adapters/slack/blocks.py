@@ -38,6 +38,12 @@ MAX_BUTTON_CHOICES = 5
 MODAL_TITLE = 24
 FALLBACK_TEXT = 3000
 MAX_TEXT_SECTIONS = 10
+# Slack also refuses a message whose blocks hold too much text altogether
+# (msg_blocks_too_long, from about 12,000 characters: not in the reference, but reported to
+# Slack's SDK maintainers, who confirmed a cumulative limit). Messages keep below it.
+MESSAGE_TEXT = 10_000
+SHORTENED = "(Shortened to fit in Slack.)"
+MIN_SECTION_ROOM = 40  # less room than this left: stop rather than show a stub
 
 CHOOSE = "choose:"
 SELECT = "choose_select"
@@ -92,15 +98,46 @@ def render(message: Message) -> Rendered:
 
 
 def render_text(message: Text) -> Rendered:
-    chunks = _chunks(message.text, SECTION_TEXT)
-    blocks = [section(c) for c in chunks[:MAX_TEXT_SECTIONS]]
-    if len(chunks) > MAX_TEXT_SECTIONS:
-        blocks.append(context("(Shortened to fit in Slack.)"))
+    blocks, shortened = _sections(message.text, MAX_TEXT_SECTIONS,
+                                  MESSAGE_TEXT - len(SHORTENED))
+    if shortened:
+        blocks.append(context(SHORTENED))
     return Rendered(_fallback(message.text), blocks)
 
 
+def text_length(blocks: Iterable[Any]) -> int:
+    """How much text ``blocks`` hold: every plain_text and mrkdwn object, as sent."""
+    total = 0
+    for node in blocks:
+        if isinstance(node, Mapping):
+            if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+                total += len(node["text"])
+            total += text_length(node.values())
+        elif isinstance(node, list):
+            total += text_length(node)
+    return total
+
+
+def _sections(raw: str, max_blocks: int, max_chars: int) -> tuple[list[Block], bool]:
+    """``raw`` as section blocks: at most ``max_blocks`` of them, holding at most
+    ``max_chars`` characters in all; also whether anything had to be left out."""
+    out: list[Block] = []
+    used = 0
+    for chunk in _chunks(raw, SECTION_TEXT):
+        room = min(SECTION_TEXT, max_chars - used)
+        if len(out) >= max_blocks or room < MIN_SECTION_ROOM:
+            return out, True
+        text, cut = fit_mrkdwn(chunk, room)
+        out.append({"type": "section", "text": mrkdwn(text)})
+        used += len(text)
+        if cut:
+            return out, True
+    return out, False
+
+
 def _chunks(raw: str, limit: int) -> list[str]:
-    """Raw text in pieces that each fit ``limit`` once escaped, split at line breaks."""
+    """Raw text in pieces that each fit ``limit`` once escaped: split at line breaks where
+    possible, a longer line at a space, and a line with no space anywhere."""
     pieces: list[str] = []
     current = ""
     for line in raw.split("\n"):
@@ -110,9 +147,26 @@ def _chunks(raw: str, limit: int) -> list[str]:
             continue
         if current:
             pieces.append(current)
-        current = line  # a single line longer than the limit is cut when rendered
+        while len(escape(line)) > limit:
+            head, line = _split_line(line, limit)
+            pieces.append(head)
+        current = line
     pieces.append(current)
     return [p for p in pieces if p.strip()] or [" "]
+
+
+def _split_line(line: str, limit: int) -> tuple[str, str]:
+    """The longest start of ``line`` that fits ``limit`` once escaped (ending at a space
+    when there is one in its second half), and the rest."""
+    size = end = 0
+    while size + len(escape(line[end])) <= limit:  # stops in time: the line is longer
+        size += len(escape(line[end]))
+        end += 1
+    end = max(end, 1)
+    space = line.rfind(" ", 0, end + 1)
+    if space > end // 2:
+        end = space
+    return line[:end].rstrip(), line[end:].lstrip()
 
 
 # -- questions ----------------------------------------------------------------------------
@@ -225,40 +279,61 @@ def decode_press(value: str) -> Pressed:
 
 
 def render_card(card: Card) -> Rendered:
-    blocks: list[Block] = [{"type": "header", "text": plain(card.title, HEADER_TEXT)}]
-    fields = [mrkdwn(fit_mrkdwn(f"*{k}*\n{v}", FIELD_TEXT)[0]) for k, v in card.fields]
-    for start in range(0, len(fields), MAX_FIELDS):
-        blocks.append({"type": "section", "fields": fields[start:start + MAX_FIELDS]})
-    if card.body:
-        text, shortened = fit_mrkdwn(card.body, SECTION_TEXT)
-        blocks.append({"type": "section", "text": mrkdwn(text)})
-        if shortened:
-            where = f"the record of {card.request_id}" if card.request_id else "the record"
-            blocks.append(context(f"Shortened to fit in Slack: the full text is kept "
-                                  f"in {where}."))
-    if card.footer:
-        blocks.append(context(card.footer))
+    """A card within Slack's limits: the body is spread over as many sections as it needs,
+    and only what still doesn't fit is cut, with a note that the record has it all."""
+    head: list[Block] = [{"type": "header", "text": plain(card.title, HEADER_TEXT)}]
+    tail: list[Block] = [context(card.footer)] if card.footer else []
     if card.actions:
-        buttons = []
-        for i, action in enumerate(card.actions[:MAX_BUTTONS]):
-            button: Block = {"type": "button", "action_id": f"{PRESS}{i}",
-                             "text": plain(action.label, BUTTON_TEXT),
-                             "value": encode_press(action)[:BUTTON_VALUE]}
-            if action.style:
-                button["style"] = action.style
-            buttons.append(button)
-        blocks.append({"type": "actions", "block_id": f"card|{card.request_id}"[:ACTION_ID],
-                       "elements": buttons})
-    return Rendered(_fallback(card.title), _cap(blocks))
+        tail.append(_buttons(card))
+    where = f"the record of {card.request_id}" if card.request_id else "the record"
+    note = context(f"Shortened to fit in Slack: the full text is kept in {where}.")
+    blocks_left = MAX_BLOCKS - len(head) - len(tail) - 1
+    chars_left = MESSAGE_TEXT - text_length(head + tail + [note])
+    # The fields (a handful of short facts) come first, but never crowd out the body.
+    field_blocks, fields_cut = _field_sections(
+        card.fields, blocks_left - (1 if card.body else 0),
+        chars_left // 2 if card.body else chars_left)
+    body: list[Block] = []
+    body_cut = False
+    if card.body:
+        body, body_cut = _sections(card.body, blocks_left - len(field_blocks),
+                                   chars_left - text_length(field_blocks))
+    shortened = [note] if fields_cut or body_cut else []
+    return Rendered(_fallback(card.title), head + field_blocks + body + shortened + tail)
 
 
-def _cap(blocks: list[Block]) -> list[Block]:
-    """At most MAX_BLOCKS, keeping a card's buttons (its last block) in place."""
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    tail = [blocks[-1]] if blocks[-1]["type"] == "actions" else []
-    room = MAX_BLOCKS - 1 - len(tail)
-    return blocks[:room] + [context("(Shortened to fit in Slack.)")] + tail
+def _field_sections(fields: Sequence[tuple[str, str]], max_blocks: int, max_chars: int
+                    ) -> tuple[list[Block], bool]:
+    """Fields, ten to a section, within ``max_blocks`` and ``max_chars``; also whether any
+    were left out or cut."""
+    texts: list[Block] = []
+    used = 0
+    cut = False
+    for name, value in fields:
+        room = min(FIELD_TEXT, max_chars - used)
+        if room < MIN_SECTION_ROOM or len(texts) >= max_blocks * MAX_FIELDS:
+            cut = True
+            break
+        text, shortened = fit_mrkdwn(f"*{name}*\n{value}", room)
+        texts.append(mrkdwn(text))
+        used += len(text)
+        cut = cut or shortened
+    sections = [{"type": "section", "fields": texts[start:start + MAX_FIELDS]}
+                for start in range(0, len(texts), MAX_FIELDS)]
+    return sections, cut
+
+
+def _buttons(card: Card) -> Block:
+    buttons = []
+    for i, action in enumerate(card.actions[:MAX_BUTTONS]):
+        button: Block = {"type": "button", "action_id": f"{PRESS}{i}",
+                         "text": plain(action.label, BUTTON_TEXT),
+                         "value": encode_press(action)[:BUTTON_VALUE]}
+        if action.style:
+            button["style"] = action.style
+        buttons.append(button)
+    return {"type": "actions", "block_id": f"card|{card.request_id}"[:ACTION_ID],
+            "elements": buttons}
 
 
 def _fallback(raw: str) -> str:

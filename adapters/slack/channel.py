@@ -42,7 +42,12 @@ class SlackChannel:
         self._dms: dict[str, str] = {}  # user id -> DM channel id
 
     async def reaches(self, person: Person) -> bool:
-        """Whether Slack knows this person (users.lookupByEmail, remembered by identity)."""
+        """Whether Slack knows this person (users.lookupByEmail, remembered by identity).
+
+        False only when Slack answers that there is no such user. When Slack can't answer now
+        (rate limit, invalid_auth, network) this raises: the outbox then keeps the message
+        and tries again instead of leaving it in the local inbox.
+        """
         return bool(await self.identity.user_id_for(person))
 
     async def deliver(self, person: Person, message: Message, key: str) -> None:

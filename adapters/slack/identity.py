@@ -53,7 +53,11 @@ class SlackIdentity:
         return person
 
     async def user_id_for(self, person: Person) -> str:
-        """The Slack user id that reaches ``person``; "" when Slack doesn't know them."""
+        """The Slack user id that reaches ``person``; "" when Slack says there is no such user.
+
+        Any other failure (rate limit, invalid_auth, network) is raised: it says nothing about
+        whether the person is on Slack.
+        """
         if person.platform_id("slack"):
             return person.platform_id("slack")
         if person.email in self._ids:
@@ -65,6 +69,11 @@ class SlackIdentity:
         try:
             response = await self.client.users_lookupByEmail(email=person.email)
         except SlackApiError as exc:
+            if _error_code(exc) not in NO_SUCH_USER:
+                # Rate limited, bad token, Slack down: not an answer about this person. Raised
+                # so the outbox keeps the message and tries again, rather than sending it to
+                # the local inbox where a Slack user would never see it.
+                raise
             log.info("users.lookupByEmail found no Slack user (%s)", _error_code(exc))
             return ""
         user_id = str((response.get("user") or {}).get("id") or "")

@@ -1,10 +1,16 @@
 """Slack requests as turns for the engine, and its answers back in Slack.
 
-Every listener acknowledges at once and leaves the work (the turn, then Web API calls) to a
-task it keeps track of, so Slack has its answer well within 3 seconds and nothing in flight
-is dropped or lost to the garbage collector. Each turn carries Slack's own id for what
-happened (the event id, or the pressed button's action_ts with the user and the message), so
-the engine applies a retried event or a replayed press once.
+Slack retries only what is not acknowledged, so nothing is acknowledged before it is safe:
+each listener first has the engine apply and commit the turn (milliseconds), then
+acknowledges, then leaves the Web API calls (the replies, the pressed message's new look, a
+modal) to a task it keeps track of. If the engine fails, nothing was committed: the request is
+acknowledged with nothing (a modal shows an error instead) and the person is asked to try
+again. Should committing ever outlast Slack's three seconds, the request is acknowledged first
+and the work carries on (and this is logged).
+
+Each turn carries Slack's own id for what happened (the event id, or the pressed button's
+action_ts with the user and the message), so the engine applies a retried event or a replayed
+press once.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -25,7 +33,8 @@ from adapters.slack.blocks import Pressed
 from adapters.slack.channel import NAME, SlackChannel
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.manifest import SLASH_COMMAND
-from adapters.slack.markup import from_slack, without_mention
+from adapters.slack.markup import without_mention
+from adapters.slack.reading import described, event_id_of, failure, read_action, typed_in_dm
 from bot.app import Application
 from bot.service import MENU_ACTIONS
 from bot.tx import Tx
@@ -34,11 +43,26 @@ from conversations.people import Person
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 2000
+COMMIT_BUDGET = 2.5  # seconds; Slack wants its answer within 3
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+IN_A_DM = "I've replied in a direct message."
 HOME_TITLE = "Social media policy"
 HOME_TEXT = ("Check a social media post against the Trust's Social Media Policy before you "
              "post it, and get the approval it needs. You can also message me in your own "
              "words, or use /socialmedia anywhere in Slack.")
+
+# What is left to do once the turn is committed and Slack has its answer: Web API calls.
+FollowUp = Callable[[], Awaitable[None]]
+AckArgs = dict[str, Any]
+
+
+@dataclass
+class _Progress:
+    """One request between its listener (which answers Slack) and its task (which works)."""
+
+    committed: asyncio.Future[bool]
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    late: bool = False  # acknowledged before the turn was committed
 
 
 class SlackListeners:
@@ -59,60 +83,100 @@ class SlackListeners:
         bolt.view(blocks.REJECT_CALLBACK)(self.on_reject_reason)
         bolt.command(SLASH_COMMAND)(self.on_command)
 
-    async def drain(self) -> None:
-        """Wait for every piece of work started so far (and any it starts)."""
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait for every piece of work started so far (and any it starts); False when some
+        is still running after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait(list(self._tasks), timeout=left)
+        return True
+
+    def stop(self) -> int:
+        """Cancel the work still running (at shutdown): replies not yet posted are handed to
+        the outbox as each task stops. Returns how many tasks were stopped."""
+        for task in self._tasks:
+            task.cancel()
+        return len(self._tasks)
 
     @property
     def busy(self) -> int:
         return len(self._tasks)
 
-    # -- Bolt listeners: acknowledge, then start the work ---------------------------------
+    # -- Bolt listeners: commit, acknowledge, then the Web API calls ----------------------
 
     async def on_message(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]
                          ) -> None:
-        await ack()
-        # Only what a person typed in the bot's DM: not edits, joins, files or bots.
-        if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
+        text = typed_in_dm(event)
+        user, channel = event.get("user"), event.get("channel")
+        if text is None or not isinstance(user, str) or not isinstance(channel, str):
+            await ack()  # edits, joins, bots, other channels: nothing to do
             return
-        user, channel, text = event.get("user"), event.get("channel"), event.get("text")
-        if isinstance(user, str) and isinstance(channel, str) and isinstance(text, str):
-            self.channel.remember_dm(user, channel)
-            self._spawn(self._converse(user, from_slack(text), channel, _event_id(body)), user)
+        self.channel.remember_dm(user, channel)
+        event_id = event_id_of(body)
+        await self._carry_out(ack, self._converse(user, text, channel, event_id), event_id,
+                              user)
 
     async def on_mention(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
                          context: AsyncBoltContext) -> None:
-        await ack()
         user, text = event.get("user"), event.get("text")
         if event.get("bot_id") or not isinstance(user, str) or not isinstance(text, str):
+            await ack()
             return
         # The answer goes to a DM: a draft may name pupils, so never into the channel.
-        typed = from_slack(without_mention(text, context.bot_user_id))
-        self._spawn(self._converse(user, typed, "", _event_id(body)), user)
+        typed = described(without_mention(text, context.bot_user_id), event.get("files"))
+        event_id = event_id_of(body)
+        await self._carry_out(ack, self._converse(user, typed, "", event_id), event_id, user)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         user = str(command.get("user_id") or "")
+        if not user:
+            await ack()
+            return
         in_our_dm = self.channel.known_dm(user) == command.get("channel_id")
-        await ack(text="" if in_our_dm else "I've replied in a direct message.")
-        if user:
-            event_id = f"slack-command:{command.get('trigger_id', '')}"
-            text = from_slack(str(command.get("text") or ""))
-            self._spawn(self._converse(user, text, "", event_id), user)
+        event_id = f"slack-command:{command.get('trigger_id', '')}"
+        text = described(str(command.get("text") or ""), None)
+        await self._carry_out(ack, self._converse(user, text, "", event_id), event_id, user,
+                              acked={"text": "" if in_our_dm else IN_A_DM},
+                              failed={"text": SORRY})
 
     async def on_home_opened(self, ack: AsyncAck, event: dict[str, Any]) -> None:
-        await ack()
+        await ack()  # publishing the tab changes nothing kept
         user = event.get("user")
         if event.get("tab") == "home" and isinstance(user, str):
-            self._spawn(self._publish_home(user), "")
+            self._spawn(self._publish_home(user))
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
                         ) -> None:
-        await ack()
         if action.get("action_id") == blocks.TICK:
-            return  # ticking a box only changes the message's state, read on "Continue"
+            await ack()  # ticking a box only changes the message's state, read on "Continue"
+            return
+        read = read_action(body, action)
+        if read is None:
+            await ack()
+            log.warning("press on a button this adapter doesn't know ignored")
+            return
         user = str((body.get("user") or {}).get("id") or "")
-        self._spawn(self._act(user, body, action), user)
+        container = body.get("container") or {}
+        channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        message = body.get("message") or {}
+        ts = str(container.get("message_ts") or message.get("ts") or "")
+        where = ts or str(container.get("view_id") or "")
+        event_id = f"slack-action:{action.get('action_ts', '')}:{user}:{where}"
+        work: Coroutine[Any, Any, FollowUp | None]
+        if isinstance(read, Pressed) and read.needs_reason:
+            trigger = str(body.get("trigger_id") or "")
+            work = self._reason_or_refusal(user, event_id, read, channel, ts, trigger)
+        elif isinstance(read, Pressed):
+            work = self._interact(user, event_id, channel, ts,
+                                  press=Press(read.name, read.request_id, read.value))
+        else:
+            work = self._interact(user, event_id, channel, ts, choice=read,
+                                  shown=message.get("blocks") or [])
+        await self._carry_out(ack, work, event_id, user)
 
     async def on_reject_reason(self, ack: AsyncAck, body: dict[str, Any],
                                view: dict[str, Any]) -> None:
@@ -126,31 +190,72 @@ class SlackListeners:
             await ack(response_action="errors",
                       errors={blocks.REASON_BLOCK: "Please give a reason: the requester sees it."})
             return
-        await ack()
         user = str((body.get("user") or {}).get("id") or "")
         event_id = f"slack-view:{view.get('id', '')}:{view.get('hash', '')}"
         press = Press("reject", reject.request_id, comment=reject.reason.strip())
-        self._spawn(self._interact(user, event_id, reject.channel, reject.message_ts,
-                                   press=press), user)
+        # The modal closes only once the rejection is committed; if it can't be, the modal
+        # stays open with the error, so the reason typed is not lost either.
+        await self._carry_out(
+            ack, self._interact(user, event_id, reject.channel, reject.message_ts, press=press),
+            event_id, user, failed={"response_action": "errors",
+                                    "errors": {blocks.REASON_BLOCK: SORRY}})
 
-    # -- the work -------------------------------------------------------------------------
+    # -- commit, then acknowledge ---------------------------------------------------------
 
-    def _spawn(self, work: Coroutine[Any, Any, None], user_id: str) -> None:
-        task = asyncio.create_task(self._guarded(work, user_id))
+    async def _carry_out(
+        self, ack: AsyncAck, work: Coroutine[Any, Any, FollowUp | None], event_id: str,
+        user_id: str, *, acked: AckArgs | None = None, failed: AckArgs | None = None,
+    ) -> None:
+        """Run ``work`` (which commits the turn), then acknowledge: with ``acked`` when it
+        was committed, with ``failed`` when it failed. Its follow-up runs after the answer."""
+        if not self._first_time(event_id):
+            work.close()  # Slack retrying what this process already has in hand
+            await ack(**(acked or {}))
+            return
+        progress = _Progress(asyncio.get_running_loop().create_future())
+        self._spawn(self._process(work, progress, event_id, user_id, failed is None))
+        try:
+            try:
+                done = await asyncio.wait_for(asyncio.shield(progress.committed), COMMIT_BUDGET)
+            except TimeoutError:
+                progress.late = True
+                log.warning("Slack request not committed within %.1f s: acknowledged first, "
+                            "still being carried out", COMMIT_BUDGET)
+                done = True
+            await ack(**((acked if done else failed) or {}))
+        finally:
+            progress.answered.set()
+
+    async def _process(self, work: Coroutine[Any, Any, FollowUp | None], progress: _Progress,
+                       event_id: str, user_id: str, tell: bool) -> None:
+        try:
+            follow_up = await work
+        except Exception as exc:
+            self._recent.pop(event_id, None)  # Slack's retry, if any, may try again
+            log.error("Slack request could not be carried out: %s", failure(exc))
+            if not progress.committed.done():
+                progress.committed.set_result(False)
+            await progress.answered.wait()
+            if user_id and (tell or progress.late):
+                await self._sorry(user_id)
+            return
+        if not progress.committed.done():
+            progress.committed.set_result(True)
+        await progress.answered.wait()
+        try:
+            if follow_up is not None:
+                await follow_up()
+        except Exception as exc:
+            log.error("Slack follow-up failed: %s", failure(exc))
+            if user_id:
+                await self._sorry(user_id)
+        finally:
+            self.application.kick()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _guarded(self, work: Coroutine[Any, Any, None], user_id: str) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("Slack request could not be completed")
-            if user_id:
-                try:
-                    await self.channel.post(await self.channel.dm(user_id),
-                                            blocks.render(Text(SORRY)))
-                except Exception:
-                    log.warning("could not tell the person about the failure")
 
     def _first_time(self, event_id: str) -> bool:
         """False for an id this process has already taken (Slack retrying it)."""
@@ -163,152 +268,126 @@ class SlackListeners:
             self._recent.popitem(last=False)
         return True
 
-    async def _person(self, user_id: str, reply_to: str) -> Person | None:
+    # -- the turns ------------------------------------------------------------------------
+
+    async def _person(self, user_id: str) -> Person | None:
         person = await self.identity.person_for(user_id)
-        if person is None:
-            await self._say(reply_to or await self.channel.dm(user_id), None,
-                            [self.application.bot.not_set_up()])
-            return None
-        await self.application.outbox.note_presence(person.email, NAME)
+        if person is not None:
+            await self.application.outbox.note_presence(person.email, NAME)
         return person
 
-    async def _handle(self, turn: Turn) -> TurnResult:
-        result = await self.application.bot.handle(turn)
-        self.application.kick()
-        return result
-
-    async def _once(self, event_id: str, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` unless this process already took ``event_id``; a failure lets a
-        retry of the same event try again (the engine still applies a turn only once)."""
-        if not self._first_time(event_id):
-            work.close()
-            return
-        try:
-            await work
-        except Exception:
-            self._recent.pop(event_id, None)
-            raise
-
-    async def _converse(self, user_id: str, text: str, channel: str, event_id: str) -> None:
-        await self._once(event_id, self._converse_now(user_id, text, channel, event_id))
-
-    async def _converse_now(self, user_id: str, text: str, channel: str, event_id: str
-                            ) -> None:
-        reply_to = channel or await self.channel.dm(user_id)
-        person = await self._person(user_id, reply_to)
+    async def _converse(self, user_id: str, text: str, channel: str, event_id: str
+                        ) -> FollowUp | None:
+        person = await self._person(user_id)
         if person is None:
-            return
-        result = await self._handle(Turn(person.email, text=text, event_id=event_id))
-        if not result.duplicate:
-            await self._say(reply_to, person, result.replies)
-
-    async def _act(self, user_id: str, body: Mapping[str, Any], action: Mapping[str, Any]
-                   ) -> None:
-        container = body.get("container") or {}
-        channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
-        message = body.get("message") or {}
-        message_ts = str(container.get("message_ts") or message.get("ts") or "")
-        where = message_ts or str(container.get("view_id") or "")
-        event_id = f"slack-action:{action.get('action_ts', '')}:{user_id}:{where}"
-        read = _read_action(body, action)
-        if read is None:
-            log.warning("press on a button this adapter doesn't know ignored")
-            return
-        if isinstance(read, Pressed) and read.needs_reason:
-            if await self._person(user_id, "") is not None:
-                await self.client.views_open(
-                    trigger_id=str(body.get("trigger_id") or ""),
-                    view=blocks.reject_modal(read.request_id, channel, message_ts))
-            return
-        if isinstance(read, Pressed):
-            press = Press(read.name, read.request_id, read.value)
-            await self._interact(user_id, event_id, channel, message_ts, press=press)
-        else:
-            await self._interact(user_id, event_id, channel, message_ts, choice=read,
-                                 shown=message.get("blocks") or [])
+            return partial(self._say, user_id, channel, None, [self.application.bot.not_set_up()])
+        result = await self.application.bot.handle(Turn(person.email, text=text,
+                                                        event_id=event_id))
+        if result.duplicate:
+            return None
+        return partial(self._say, user_id, channel, person, result.replies)
 
     async def _interact(
         self, user_id: str, event_id: str, channel: str, message_ts: str, *,
         choice: Choice | None = None, press: Press | None = None, shown: Sequence[Any] = (),
-    ) -> None:
-        """A button or a modal: apply it, show the outcome on the message, then reply."""
-        await self._once(event_id, self._interact_now(user_id, event_id, channel, message_ts,
-                                                      choice, press, shown))
-
-    async def _interact_now(
-        self, user_id: str, event_id: str, channel: str, message_ts: str,
-        choice: Choice | None, press: Press | None, shown: Sequence[Any],
-    ) -> None:
-        # Replies go to the presser's own DM, whichever message the button was on.
-        reply_to = await self.channel.dm(user_id)
-        person = await self._person(user_id, reply_to)
+    ) -> FollowUp | None:
+        """A button or a modal: apply it; then show the outcome on the message, and reply."""
+        person = await self._person(user_id)
         if person is None:
-            return
-        result = await self._handle(Turn(person.email, choice=choice, press=press,
-                                         event_id=event_id))
+            return partial(self._say, user_id, "", None, [self.application.bot.not_set_up()])
+        result = await self.application.bot.handle(Turn(person.email, choice=choice,
+                                                        press=press, event_id=event_id))
         if result.duplicate:
-            return
+            return None
+        return partial(self._show, user_id, person, result, channel, message_ts, shown)
+
+    async def _reason_or_refusal(self, user_id: str, event_id: str, pressed: Pressed,
+                                 channel: str, message_ts: str, trigger_id: str
+                                 ) -> FollowUp | None:
+        """Reject asks for a reason in a modal, but only someone who may decide gets it."""
+        person = await self._person(user_id)
+        if person is None:
+            return partial(self._say, user_id, "", None, [self.application.bot.not_set_up()])
+        if await self._may_decide(person, pressed.request_id):
+            view = blocks.reject_modal(pressed.request_id, channel, message_ts)
+            return partial(self._open_modal, trigger_id, view)
+        # Someone else's step, or decided already: the engine refuses, says why, and records
+        # the attempt.
+        return await self._interact(user_id, event_id, channel, message_ts,
+                                    press=Press("reject", pressed.request_id))
+
+    async def _may_decide(self, person: Person, request_id: str) -> bool:
+        found = await self.application.storage.get(f"request/{request_id}") if request_id else None
+        if found is None:
+            return False
+        record = found.value
+        try:
+            approver = str(record["steps"][record["current"]]["approver"])
+        except (KeyError, IndexError, TypeError):
+            return False
+        return record.get("status") == "pending" and approver.lower() == person.email.lower()
+
+    # -- the Web API calls ----------------------------------------------------------------
+
+    async def _show(self, user_id: str, person: Person, result: TurnResult, channel: str,
+                    message_ts: str, shown: Sequence[Any]) -> None:
         if not result.stale and channel and message_ts:
-            if choice is not None and result.answered:
+            if result.answered:
                 await self._update(channel, message_ts, blocks.answered(shown, result.answered))
-            elif press is not None and result.replace is not None:
+            elif result.replace is not None:
                 await self._update(channel, message_ts, blocks.render(result.replace))
-        await self._say(reply_to, person, result.replies)
+        # Replies go to the presser's own DM, whichever message the button was on.
+        await self._say(user_id, "", person, result.replies)
+
+    async def _open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self.client.views_open(trigger_id=trigger_id, view=view)
 
     async def _update(self, channel: str, ts: str, rendered: blocks.Rendered) -> None:
         try:
             await self.channel.update(channel, ts, rendered)
-        except Exception:  # the decision stands; only its display is behind
-            log.warning("could not update the pressed message", exc_info=True)
+        except Exception as exc:  # the decision stands; only its display is behind
+            log.warning("could not update the pressed message: %s", failure(exc))
 
-    async def _say(self, channel: str, person: Person | None, messages: Sequence[Message]
-                   ) -> None:
-        """Post the replies in order; what can't be posted now goes to the outbox."""
+    async def _say(self, user_id: str, channel: str, person: Person | None,
+                   messages: Sequence[Message]) -> None:
+        """Post the replies in order (in ``channel``, else the DM). The turn is committed
+        already, so what can't be posted now, or before shutdown, goes to the outbox."""
         for i, message in enumerate(messages):
             try:
+                channel = channel or await self.channel.dm(user_id)
                 await self.channel.post(channel, blocks.render(message))
-            except Exception:
+            except asyncio.CancelledError:
+                if person is not None:
+                    await self._hand_over(person, messages[i:])
+                raise
+            except Exception as exc:
                 if person is None:
                     raise
-                log.warning("reply not posted; handed to the outbox", exc_info=True)
-                tx = Tx(self.application.storage)
-                self.application.outbox.stage(
-                    tx, [Outbound(person.email, m) for m in messages[i:]],
-                    self.application.bot.clock())
-                await tx.commit()
-                self.application.kick()
+                log.warning("reply not posted (%s); handed to the outbox", failure(exc))
+                await self._hand_over(person, messages[i:])
                 return
 
+    async def _hand_over(self, person: Person, messages: Sequence[Message]) -> None:
+        tx = Tx(self.application.storage)
+        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
+                                      self.application.bot.clock())
+        await tx.commit()
+        self.application.kick()
+
+    async def _sorry(self, user_id: str) -> None:
+        try:
+            await self.channel.post(await self.channel.dm(user_id), blocks.render(Text(SORRY)))
+        except Exception as exc:
+            log.warning("could not tell the person about the failure: %s", failure(exc))
+
     async def _publish_home(self, user_id: str) -> None:
-        person = await self.identity.person_for(user_id)
-        if person is None:
-            card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
-        else:
-            card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
-        await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
+        try:
+            person = await self.identity.person_for(user_id)
+            if person is None:
+                card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
+            else:
+                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
+            await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
+        except Exception as exc:  # the tab stays as it was; opening it again retries
+            log.warning("could not publish the App Home tab: %s", failure(exc))
 
-
-def _event_id(body: Mapping[str, Any]) -> str:
-    event_id = body.get("event_id")
-    return f"slack-event:{event_id}" if isinstance(event_id, str) and event_id else ""
-
-
-def _read_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Choice | Pressed | None:
-    """What a press means: an answer to a question, or a card's action."""
-    action_id = str(action.get("action_id") or "")
-    try:
-        if action_id.startswith(blocks.CHOOSE):
-            token, value = blocks.decode_choice(str(action.get("value") or ""))
-            return Choice(token, (value,))
-        if action_id == blocks.SELECT:
-            token, value = blocks.decode_choice(str(action["selected_option"]["value"]))
-            return Choice(token, (value,))
-        if action_id == blocks.CONTINUE:
-            token = str(action.get("value") or "")
-            state = (body.get("state") or {}).get("values") or {}
-            return Choice(token, tuple(blocks.ticked_values(state, token)))
-        if action_id.startswith(blocks.PRESS):
-            return blocks.decode_press(str(action.get("value") or ""))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return None

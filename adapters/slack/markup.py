@@ -36,15 +36,14 @@ def fit_mrkdwn(raw: str, limit: int) -> tuple[str, bool]:
     escaped = escape(raw)
     if len(escaped) <= limit:
         return escaped, False
-    # Cut the raw text, not the escaped one, so no "&amp;" is split; each character grows to
-    # at most five when escaped, so a few rounds always converge.
-    keep = limit - len(ELLIPSIS)
-    while keep > 0:
-        candidate = escape(raw[:keep].rstrip()) + ELLIPSIS
-        if len(candidate) <= limit:
-            return candidate, True
-        keep -= max(len(candidate) - limit, 1)
-    return ELLIPSIS, True
+    # Cut the raw text, not the escaped one, so no "&amp;" is split: keep the longest start
+    # whose escaped form leaves room for the ellipsis.
+    room = limit - len(ELLIPSIS)
+    size = end = 0
+    while size + len(escape(raw[end])) <= room:  # stops in time: the whole text is longer
+        size += len(escape(raw[end]))
+        end += 1
+    return escape(raw[:end].rstrip()) + ELLIPSIS, True
 
 
 def fit_plain(raw: str, limit: int) -> str:

@@ -6,12 +6,18 @@
 * ``installationUpdate`` / ``conversationUpdate`` (members added): the welcome and the menu.
 
 Every activity from a known person saves the conversation reference of their personal chat
-(for proactive messages) and notes that they were last seen on Teams. The activity id is the
-turn's event id, so an activity Teams delivers twice is applied once.
+(for proactive messages) and notes that they were last seen on Teams. The activity's id, with
+its conversation and sender (Teams ids are unique only within a conversation), is the turn's
+event id, so an activity Teams delivers twice is applied once.
+
+A turn is committed before the HTTP response goes back (the invoke response, for a press). If
+its replies cannot be sent in the turn, they go to the outbox, which keeps retrying: the
+person is never told "nothing was changed" about a turn that was applied.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from contextvars import ContextVar
@@ -28,10 +34,11 @@ from msrest.serialization import Model
 
 from adapters.teams import cards
 from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
-from adapters.teams.identity import TeamsIdentity
+from adapters.teams.identity import IdentityUnavailable, TeamsIdentity
 from adapters.teams.references import TeamsMemory
 from bot.app import Application
-from conversations.messages import Choice, Message, Press, Text, Turn, TurnResult
+from bot.tx import Tx
+from conversations.messages import Choice, Message, Outbound, Press, Text, Turn, TurnResult
 from conversations.people import Person
 from storage.base import ABSENT, Conflict, Delete, Put
 
@@ -40,6 +47,7 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 ERROR_RESPONSE = "application/vnd.microsoft.error"
 UNKNOWN_BUTTON = "That button isn't one I recognise, so nothing changed."
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+CANNOT_CHECK = "I couldn't check who you are just now; please try again in a minute."
 _MENTION = re.compile(r"<at>[^<]*</at>")
 
 
@@ -87,8 +95,6 @@ class PolicyTeamsHandler(TeamsActivityHandler):
         if marker is not None:
             marker.started = True
         try:
-            if turn_context.activity.service_url:
-                await self.memory.save_service(turn_context.activity)
             await super().on_turn(turn_context)
         except Exception:  # the person gets an apology; the details go to the log only
             log.exception("Teams activity failed")
@@ -96,24 +102,64 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- who is speaking -----------------------------------------------------------------
 
+    async def _identify(self, context: TurnContext) -> Person | Text:
+        """The speaker, or what to tell them when they cannot be identified (nothing is
+        written either way)."""
+        try:
+            person = await self.identity.person(context)
+        except IdentityUnavailable:
+            return Text(CANNOT_CHECK)
+        return person if person is not None else self.application.bot.not_set_up()
+
     async def _speaker(self, context: TurnContext) -> Person | None:
-        person = await self.identity.person(context)
-        if person is None:
-            await context.send_activity(activity_for(self.application.bot.not_set_up()))
+        """The identified speaker, now recorded as seen on Teams; None after telling them
+        why they could not be identified."""
+        found = await self._identify(context)
+        if isinstance(found, Text):
+            await context.send_activity(activity_for(found))
             return None
-        if _is_personal(context.activity):
-            await self.memory.save_reference(person.email, context.activity)
+        await self._seen(context, found)
+        return found
+
+    async def _seen(self, context: TurnContext, person: Person) -> None:
+        activity = context.activity
+        if activity.service_url:
+            await self.memory.save_service(activity)
+        if _is_personal(activity):
+            await self.memory.save_reference(person.email, activity)
         await self.application.outbox.note_presence(person.email, PLATFORM)
-        return person
 
     async def _handle(self, turn: Turn) -> TurnResult:
+        """Apply the turn: when this returns, it is committed."""
         result = await self.application.bot.handle(turn)
         self.application.kick()  # deliver what the turn staged for other people
         return result
 
     async def _reply(self, context: TurnContext, person: Person, result: TurnResult) -> None:
-        for message in result.replies:
-            await self.sender.send(context, person.email, message)
+        """Send the replies of a committed turn; what cannot be sent now goes to the outbox."""
+        unsent = list(result.replies)
+        try:
+            while unsent:
+                await self.sender.send(context, person.email, unsent[0])
+                unsent.pop(0)
+        except Exception as exc:  # the turn is applied: its replies must still arrive
+            log.warning("replies could not be sent in the turn (%s); the outbox will retry",
+                        type(exc).__name__)
+            await self._later(person, unsent)
+
+    async def _later(self, person: Person, messages: list[Message]) -> None:
+        tx = Tx(self.application.storage)
+        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
+                                      self.application.bot.clock())
+        await tx.commit()
+        self.application.kick()
+
+    async def _show(self, context: TurnContext, card: dict[str, Any], activity_id: str) -> None:
+        """Replace a card after a committed turn; a failure leaves the old look, no more."""
+        try:
+            await self.sender.update(context, card_activity(card, activity_id))
+        except Exception as exc:  # the turn stands; pressing the old card again is refused
+            log.warning("a card could not be updated (%s)", type(exc).__name__)
 
     async def _new_look(self, person: Person, answer: Choice | Press | None,
                         result: TurnResult) -> dict[str, Any] | None:
@@ -145,8 +191,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             result = await self._handle(_turn(person, answer, event_id))
             new_look = await self._new_look(person, answer, result)
             if new_look is not None and activity.reply_to_id:
-                await self.sender.update(turn_context,
-                                         card_activity(new_look, activity.reply_to_id))
+                await self._show(turn_context, new_look, activity.reply_to_id)
             await self._reply(turn_context, person, result)
             return
         text = _MENTION.sub("", activity.text or "").strip()
@@ -155,7 +200,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             asked = await self.memory.question(person.email)
             if asked and asked[2].conversation_id == activity.conversation.id:
                 card = cards.answered_card(asked[1], result.answered)
-                await self.sender.update(turn_context, card_activity(card, asked[2].activity_id))
+                await self._show(turn_context, card, asked[2].activity_id)
         await self._reply(turn_context, person, result)
 
     # -- invokes: an Action.Execute press -------------------------------------------------
@@ -174,9 +219,11 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     async def _execute(self, turn_context: TurnContext,
                        action: dict[str, Any]) -> CardActionResponse:
-        person = await self._speaker(turn_context)
-        if person is None:
-            return _message_response(self.application.bot.not_set_up().text)
+        found = await self._identify(turn_context)
+        if isinstance(found, Text):
+            return _message_response(found.text)
+        person = found
+        await self._seen(turn_context, person)
         answer = cards.read_action_data(action.get("data"))
         if answer is None:
             return _message_response(UNKNOWN_BUTTON)
@@ -208,13 +255,19 @@ class PolicyTeamsHandler(TeamsActivityHandler):
     async def _welcome(self, context: TurnContext) -> None:
         activity = context.activity
         try:
+            person = await self.identity.person(context)
+        except IdentityUnavailable:
+            await context.send_activity(activity_for(Text(CANNOT_CHECK)))
+            return  # no welcome marker: the next install event or message tries again
+        try:
             await self.memory.storage.write([Put(_welcome_key(activity), {"welcomed": True},
                                                  ABSENT)])
         except Conflict:
             return  # already welcomed in this chat
-        person = await self._speaker(context)
         if person is None:
+            await context.send_activity(activity_for(self.application.bot.not_set_up()))
             return
+        await self._seen(context, person)
         result = await self._handle(Turn(person.email, text="", event_id=_event_id(activity)))
         first_name = person.name.split(" ")[0]
         welcome: list[Message] = [Text(
@@ -232,7 +285,13 @@ def _turn(person: Person, answer: Choice | Press, event_id: str) -> Turn:
 
 
 def _event_id(activity: Activity) -> str:
-    return f"teams:{activity.id}" if activity.id else ""
+    """The activity's identity across the whole store: Teams ids are unique only within a
+    conversation, so the conversation and the sender are part of it."""
+    if not activity.id:
+        return ""
+    conversation = activity.conversation.id if activity.conversation else ""
+    sender = activity.from_property.id if activity.from_property else ""
+    return "teams:" + json.dumps([conversation, sender, activity.id])
 
 
 def _is_personal(activity: Activity) -> bool:

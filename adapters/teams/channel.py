@@ -86,13 +86,14 @@ class Sender:
         try:
             await context.update_activity(activity)
         except ErrorResponseException as exc:
-            if _status(exc) == 404:
+            if error_status(exc) == 404:
                 return False
             raise
         return True
 
 
-def _status(exc: ErrorResponseException) -> int | None:
+def error_status(exc: ErrorResponseException) -> int | None:
+    """The HTTP status of a connector error, when it has one."""
     response = exc.response
     status = getattr(response, "status_code", None) or getattr(response, "status", None)
     return int(status) if status else None

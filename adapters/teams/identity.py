@@ -3,6 +3,10 @@
 The directory's ``teams_aad_object_id`` wins where it is set. Otherwise Teams is asked for the
 member's email (``TeamsInfo.get_member``: email, else userPrincipalName), and the answer is
 cached, in memory and in storage, so the lookup happens once per person.
+
+Teams answering "no such member" means the speaker cannot be identified; Teams not answering
+(an outage, a throttle, a timeout) is :class:`IdentityUnavailable`: the speaker may well be
+in the directory, so they are asked to try again rather than told they are not set up.
 """
 
 from __future__ import annotations
@@ -11,12 +15,20 @@ import logging
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
+from botframework.connector.models import ErrorResponseException
 
+from adapters.teams.channel import error_status
 from adapters.teams.references import TeamsMemory
 from bot.directory import DirectoryStore
 from conversations.people import Person
 
 log = logging.getLogger(__name__)
+# Teams' answers that mean "this member cannot be looked up here", now or later.
+NOT_A_MEMBER = frozenset({400, 403, 404})
+
+
+class IdentityUnavailable(Exception):
+    """Teams could not say who the speaker is just now (the lookup may succeed later)."""
 
 
 class TeamsIdentity:
@@ -28,7 +40,10 @@ class TeamsIdentity:
         self._emails: dict[str, str] = {}  # aadObjectId -> email
 
     async def person(self, context: TurnContext) -> Person | None:
-        """The directory person behind this activity, or None if they are not in it."""
+        """The directory person behind this activity, or None if they are not in it.
+
+        Raises :class:`IdentityUnavailable` when Teams could not be asked just now.
+        """
         people = await self.directory.snapshot()
         sender = context.activity.from_property
         aad_id = (sender.aad_object_id or "") if sender else ""
@@ -41,7 +56,11 @@ class TeamsIdentity:
             if person is not None:
                 self._emails[aad_id] = person.email
                 return person
-        email = await self._ask_teams(context)
+        unavailable: IdentityUnavailable | None = None
+        try:
+            email = await self._ask_teams(context)
+        except IdentityUnavailable as exc:
+            email, unavailable = "", exc
         person = people.get(email) if email else None
         if person is not None and aad_id:
             self._emails[aad_id] = person.email
@@ -53,9 +72,12 @@ class TeamsIdentity:
                 found = people.get(candidate) if candidate and "@" in candidate else None
                 if found is not None:
                     return found
+        if unavailable is not None:
+            raise unavailable
         return person
 
     async def _ask_teams(self, context: TurnContext) -> str:
+        """The member's email as Teams gives it ("" when Teams has no such member)."""
         sender = context.activity.from_property
         if sender is None or not sender.id:
             return ""
@@ -63,7 +85,14 @@ class TeamsIdentity:
             context.activity.channel_data = {}  # TeamsInfo reads it for a team id
         try:
             member = await TeamsInfo.get_member(context, sender.id)
-        except Exception as exc:  # an unknown member or an unreachable service: not resolved
-            log.warning("Teams member lookup failed: %s", type(exc).__name__)
-            return ""
+        except ErrorResponseException as exc:
+            status = error_status(exc)
+            if status in NOT_A_MEMBER:
+                log.warning("Teams member lookup: no such member (HTTP %s)", status)
+                return ""
+            log.warning("Teams member lookup failed (HTTP %s); will ask again", status)
+            raise IdentityUnavailable(f"HTTP {status}") from None
+        except Exception as exc:  # unreachable, timed out, a garbled answer: ask again later
+            log.warning("Teams member lookup failed (%s); will ask again", type(exc).__name__)
+            raise IdentityUnavailable(type(exc).__name__) from None
         return str(member.email or member.user_principal_name or "").strip().lower()

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Application, build_application
 from bot.config import Config
-from bot.server import build_web_app
+from bot.web_server import build_web_app
 from storage.tinydb_store import TinyDBStorage
 from tests.server.serve_process import ServerProcess
 

@@ -10,7 +10,7 @@ from urllib.request import urlopen
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
-from bot.server import build_web_app
+from bot.web_server import build_web_app
 from tests.server.conftest import make_application
 from tests.server.serve_process import ServerProcess
 

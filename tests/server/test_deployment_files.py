@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli import _parser
 from bot.config import Config
-from bot.server import Refused, plan_serving
+from bot.serving_plan import Refused, plan_serving
 from bot.settings import SETTINGS
 from tests.server.serve_process import POLICYBOT, ServerProcess
 

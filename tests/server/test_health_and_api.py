@@ -8,7 +8,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Application
-from bot.server import build_web_app, product_version
+from bot.health import product_version
+from bot.web_server import build_web_app
 
 TEACHER = "daniel.osei@northbrook.example"
 HEAD = "joanne.clarke@northbrook.example"

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.logging_setup import REDACTED, Redactor, configure_logging, reset_logging
-from bot.server import build_web_app
+from bot.web_server import build_web_app
 from tests.server.conftest import make_application
 from tests.server.serve_process import ServerProcess
 

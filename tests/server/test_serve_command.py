@@ -16,7 +16,7 @@ from urllib.request import urlopen
 import pytest
 
 from bot.config import Config
-from bot.server import Refused, is_loopback, plan_serving
+from bot.serving_plan import Refused, is_loopback, plan_serving
 from bot.settings import BY_NAME
 from storage.tinydb_store import TinyDBStorage
 from tests.server.serve_process import ServerProcess, run_serve

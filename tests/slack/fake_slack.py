@@ -2,7 +2,8 @@
 
 It keeps the messages it was asked to post, with their current look after chat.update, so a
 test can press the buttons the bot really sent. It can be told to fail the next call to a
-method (a 429 with Retry-After, or an error), and it serves a Socket Mode WebSocket.
+method (a 429 with Retry-After, or an error) or to hold calls to a method unanswered until
+released, and it serves a Socket Mode WebSocket.
 """
 
 from __future__ import annotations
@@ -19,6 +20,22 @@ from aiohttp.test_utils import TestServer
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
+# Not in the reference: Slack answers msg_blocks_too_long when a message's blocks hold more
+# than about 12,000 characters of text in all (slackapi/bolt-js#2509, confirmed there by
+# Slack's SDK maintainers).
+MESSAGE_TEXT = 12_000
+TEXT_OBJECTS = ("plain_text", "mrkdwn")
+
+
+def text_in(node: Any) -> int:
+    """Characters of text in every plain_text and mrkdwn object under ``node``."""
+    if isinstance(node, list):
+        return sum(text_in(n) for n in node)
+    if not isinstance(node, dict):
+        return 0
+    text = node.get("text")
+    own = len(text) if node.get("type") in TEXT_OBJECTS and isinstance(text, str) else 0
+    return own + sum(text_in(v) for v in node.values())
 
 
 @dataclass
@@ -53,6 +70,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _server: TestServer | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _socket_inbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
@@ -72,6 +90,8 @@ class FakeSlack:
         return str(self._server.make_url("/api/"))
 
     async def close(self) -> None:
+        for method in list(self._holds):
+            self.release(method)
         for ws in self._sockets:
             await ws.close()
         if self._server is not None:
@@ -82,6 +102,15 @@ class FakeSlack:
     def fail_next(self, method: str, status: int = 429, error: str = "ratelimited",
                   retry_after: int | None = 0) -> None:
         self._failures.setdefault(method, []).append(Failure(status, error, retry_after))
+
+    def hold(self, method: str) -> None:
+        """Keep every call to ``method`` waiting (recorded, unanswered) until released."""
+        self._holds.setdefault(method, asyncio.Event())
+
+    def release(self, method: str) -> None:
+        gate = self._holds.pop(method, None)
+        if gate is not None:
+            gate.set()
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -109,6 +138,9 @@ class FakeSlack:
         if request.headers.get("Authorization") != f"Bearer {wanted}":
             call.ok = False
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        gate = self._holds.get(method)
+        if gate is not None:
+            await gate.wait()
         if self._failures.get(method):
             failure = self._failures[method].pop(0)
             call.status, call.ok = failure.status, False
@@ -153,6 +185,8 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if text_in(args.get("blocks") or []) > MESSAGE_TEXT:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         ts = self._next_ts()
         self.messages[(channel, ts)] = Posted(channel, ts, str(args.get("text", "")),
                                               list(args.get("blocks") or []))
@@ -163,6 +197,8 @@ class FakeSlack:
         key = (str(args.get("channel", "")), str(args.get("ts", "")))
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
+        if text_in(args.get("blocks") or []) > MESSAGE_TEXT:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         message = self.messages[key]
         message.text, message.blocks = str(args.get("text", "")), list(args.get("blocks") or [])
         message.updates += 1

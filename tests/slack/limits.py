@@ -12,9 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
 
-from tests.slack.fake_slack import Call
-
-TEXT_OBJECTS = ("plain_text", "mrkdwn")
+from tests.slack.fake_slack import MESSAGE_TEXT, TEXT_OBJECTS, Call, text_in
 
 
 def _text(obj: Any) -> str:
@@ -83,8 +81,11 @@ def block_problems(block: dict[str, Any], where: str) -> list[str]:
     return out
 
 
-def blocks_problems(blocks: list[dict[str, Any]], where: str, max_blocks: int = 50) -> list[str]:
+def blocks_problems(blocks: list[dict[str, Any]], where: str, max_blocks: int = 50,
+                    max_text: int | None = MESSAGE_TEXT) -> list[str]:
     out = [f"{where}: {len(blocks)} blocks"] if len(blocks) > max_blocks else []
+    if max_text is not None and text_in(blocks) > max_text:
+        out.append(f"{where}: {text_in(blocks)} characters of text in all, over {max_text}")
     for n, block in enumerate(blocks):
         out += block_problems(block, f"{where} block {n}")
     return out
@@ -98,7 +99,7 @@ def call_problems(call: Call, n: int) -> list[str]:
         return out + blocks_problems(call.args.get("blocks") or [], where)
     if call.method in ("views.open", "views.publish"):
         view = call.args["view"]
-        out = blocks_problems(view.get("blocks", []), where, max_blocks=100)
+        out = blocks_problems(view.get("blocks", []), where, max_blocks=100, max_text=None)
         for key in ("title", "submit", "close"):
             if key in view and len(_text(view[key])) > 24:
                 out.append(f"{where}: {key} over 24")

@@ -42,7 +42,16 @@ def test_everything_typed_is_cut_to_fit() -> None:
                 request_id="SM-0001", footer=huge)
     rendered = [blocks.render(m) for m in (question, card, Text(huge * 10))]
     assert_within_limits([posted(r) for r in rendered])
-    assert len(rendered[1].blocks) == 50 and rendered[1].blocks[-1]["type"] == "actions"
+    card_blocks = rendered[1].blocks
+    assert len(card_blocks) <= 50 and card_blocks[-1]["type"] == "actions"
+    assert "the full text is kept in the record of SM-0001" in str(card_blocks)
+    assert all(blocks.text_length(r.blocks) <= blocks.MESSAGE_TEXT for r in rendered)
+    many = blocks.render(Card("T", fields=tuple((f"k{i}", "v") for i in range(700)), body="b",
+                              actions=(Action("approve", "Approve", "SM-0001"),),
+                              request_id="SM-0001"))
+    assert len(many.blocks) == 50 and many.blocks[-1]["type"] == "actions"
+    assert "the full text is kept in the record of SM-0001" in str(many.blocks[-2])
+    assert any(b.get("text", {}).get("text") == "b" for b in many.blocks)  # the body stays
     home = {"type": "home", "blocks": blocks.home_view(card)["blocks"]}
     assert_within_limits([Call("views.publish", {"view": home}),
                           Call("views.open", {"view": blocks.reject_modal(
@@ -104,3 +113,44 @@ def test_slack_text_is_read_as_typed() -> None:
                      "with @sam in #staff <3 @here")
     assert without_mention("<@UBOT> can I post this?", "UBOT") == "can I post this?"
     assert without_mention("<@UBOT|policybot> hi", None) == "hi"
+
+
+def body_of(rendered: blocks.Rendered) -> list[str]:
+    return [b["text"]["text"] for b in rendered.blocks if b["type"] == "section" and "text" in b]
+
+
+def test_a_long_card_body_is_spread_over_sections_not_cut() -> None:
+    # 7,000 characters in long lines and one very long line without a break.
+    lines = [f"Line {i}: " + "we had a lovely sports day & everyone took part " * 12
+             for i in range(8)] + ["x" * 2500]
+    draft = "\n".join(lines)
+    card = Card("Approval needed: SM-0002", fields=(("From", "Sophie Bennett"),), body=draft,
+                actions=(Action("approve", "Approve", "SM-0002"),), request_id="SM-0002")
+    rendered = blocks.render(card)
+    sections = body_of(rendered)
+    assert len(sections) >= 3 and all(len(t) <= 3000 for t in sections)
+    shown = "".join(t.replace("\n", "") for t in sections).replace("&amp;", "&")
+    assert shown.replace(" ", "") == draft.replace("\n", "").replace(" ", "")  # all of it
+    assert "Shortened" not in str(rendered.blocks)
+    assert rendered.blocks[-1]["type"] == "actions"
+    assert_within_limits([posted(rendered)])
+
+
+def test_a_body_too_long_for_one_message_is_cut_with_a_note() -> None:
+    draft = "All of Year 6 & their families are invited. " * 600  # 27,000 characters
+    rendered = blocks.render(Card("T", body=draft, request_id="SM-0003",
+                                  actions=(Action("approve", "Approve", "SM-0003"),)))
+    sections = body_of(rendered)
+    assert len(sections) > 1 and sections[-1].endswith("…")
+    assert blocks.text_length(rendered.blocks) <= blocks.MESSAGE_TEXT
+    assert rendered.blocks[-2]["elements"][0]["text"] == (
+        "Shortened to fit in Slack: the full text is kept in the record of SM-0003.")
+    assert_within_limits([posted(rendered)])
+
+
+def test_a_long_line_of_text_is_split_at_spaces() -> None:
+    rendered = blocks.render(Text(" ".join(["word"] * 1500)))  # 7,499 characters, one line
+    sections = body_of(rendered)
+    assert len(sections) == 3 and all(t.startswith("word") and t.endswith("word")
+                                      for t in sections)
+    assert sum(t.count("word") for t in sections) == 1500

@@ -190,7 +190,8 @@ async def test_someone_not_in_the_directory_is_told_politely(
 async def test_bot_messages_and_edits_are_ignored(slack: SlackHarness) -> None:
     sophie = slack.user(SOPHIE)
     for extra in ({"bot_id": "BOTHER"}, {"subtype": "message_changed"},
-                  {"subtype": "file_share"}):
+                  {"subtype": "channel_join"},
+                  {"subtype": "file_share", "bot_id": "BOTHER", "files": [{"name": "a.png"}]}):
         response = await slack.event({"type": "message", "channel": sophie.dm, "user": SOPHIE,
                                       "text": "can I post this?", "ts": "4.4",
                                       "channel_type": "im", **extra})

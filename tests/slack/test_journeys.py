@@ -157,6 +157,28 @@ async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarne
         ("joanne.clarke@northbrook.example", "SM-0001", "approve")]
 
 
+def body_sections(message: Posted, marker: str) -> list[str]:
+    return [b["text"]["text"] for b in message.blocks
+            if b["type"] == "section" and "text" in b and marker in b["text"]["text"]]
+
+
+async def test_a_long_draft_is_shown_whole_on_the_approvers_card(slack: SlackHarness) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    draft = "\n".join(f"Day {i}: our Year 4 trip & what the class learned there. " * 10
+                      for i in range(12))
+    assert len(draft) > 6_000
+    await ask_to_post(sophie, draft)
+    [card] = daniel.messages()
+    body = body_sections(card, "Year 4 trip")
+    assert len(body) >= 3 and all(len(text) <= 3000 for text in body)
+    kept = (await record(slack, "SM-0001"))["draft"]
+    assert kept == draft.strip() and "\n".join(body) == kept.replace("&", "&amp;")
+    assert "Shortened" not in daniel.texts()
+    await daniel.press("Approve")
+    assert (await record(slack, "SM-0001"))["status"] == "approved"
+    assert_within_limits(slack.fake.calls)
+
+
 async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
     draft = ("Tom & Jerry <script> said > less. " * 300)[:9_999] + "!"
@@ -164,13 +186,16 @@ async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) ->
     await ask_to_post(sophie, draft)
     assert (await record(slack, "SM-0001"))["draft"] == draft  # kept whole, as typed
     [card] = daniel.messages()
-    body = [b["text"]["text"] for b in card.blocks
-            if b["type"] == "section" and "text" in b and "Tom &amp; Jerry" in b["text"]["text"]]
-    assert len(body) == 1 and len(body[0]) <= 3000 and body[0].endswith("…")
-    assert "<script>" not in body[0] and "&lt;script&gt;" in body[0]
+    body = body_sections(card, "Tom &amp; Jerry")
+    # Spread over several sections; only what is over Slack's total for a message is cut.
+    assert len(body) > 1 and all(len(text) <= 3000 for text in body)
+    assert body[0].startswith("Tom &amp; Jerry &lt;script&gt; said &gt; less.")
+    assert body[-1].endswith("…") and sum(map(len, body)) > 8_000
+    assert "<script>" not in "".join(body)
     assert "the full text is kept in the record of SM-0001" in daniel.texts()
     await daniel.press("Approve")
     assert_within_limits(slack.fake.calls)
+    assert all(c.ok for c in slack.fake.calls_to("chat.postMessage"))
 
 
 async def test_every_message_sent_stays_within_block_kit_limits(slack: SlackHarness) -> None:

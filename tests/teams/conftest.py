@@ -2,20 +2,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
+from botframework.connector.auth import ChannelValidation
 
 from adapters.teams import setup_teams
 from bot.app import Application, build_application
 from bot.config import Config
 from storage.tinydb_store import TinyDBStorage
 from tests.teams.fake_connector import FakeConnector
+from tests.teams.fake_token_issuer import FakeTokenIssuer
 from tests.teams.harness import TeamsWorld, schema_errors
+
+APP_ID = "00000000-0000-4000-8000-000000000001"
+AUTH_SETTINGS = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+                 "MICROSOFT_APP_TENANT_ID": "00000000-0000-0000-0000-000000000001"}
 
 
 class Clock:
@@ -33,6 +39,17 @@ async def connector() -> AsyncIterator[FakeConnector]:
     await fake.start()
     yield fake
     await fake.close()
+
+
+@pytest.fixture
+def token_issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTokenIssuer]:
+    """Tokens the real SDK accepts: its channel token check reads this issuer's keys (the
+    SDK's own setting for where Bot Framework's signing keys are published)."""
+    issuer = FakeTokenIssuer()
+    issuer.start()
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", issuer.metadata_url)
+    yield issuer
+    issuer.close()
 
 
 async def _application(tmp_path: Path, values: dict[str, str]) -> Application:
@@ -73,3 +90,12 @@ async def world(tmp_path: Path, connector: FakeConnector) -> AsyncIterator[Teams
     invalid = [(card.get("body", [{}])[0], schema_errors(card)) for card in cards
                if schema_errors(card)]
     assert not invalid, invalid
+
+
+@pytest.fixture
+async def secured(tmp_path: Path, connector: FakeConnector, token_issuer: FakeTokenIssuer,
+                  ) -> AsyncIterator[TeamsWorld]:
+    """The bot with an app id: every request needs a Bot Framework token."""
+    app = await _application(tmp_path, AUTH_SETTINGS)
+    async with serving(app, connector, emulator=False) as teams:
+        yield teams

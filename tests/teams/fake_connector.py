@@ -6,7 +6,8 @@ It answers the calls the bot makes as Teams' connector does, and records every o
   PUT  /v3/conversations/{id}/activities/{activityId}     update a message
   GET  /v3/conversations/{id}/members/{userId}            one member, with email and UPN
 
-``outage`` makes sends to a conversation fail with 503 for a while, as a connector outage.
+``outage`` makes sends to a conversation fail with 503 for a while, as a connector outage;
+``member_outage`` does the same to member lookups.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeConnector:
         self.members: dict[str, dict[str, Any]] = {}  # user id or aadObjectId -> member
         self.activities: dict[str, dict[str, Any]] = {}  # activity id -> latest body
         self.outage: dict[str, int] = {}  # conversation id -> sends to answer with 503
+        self.member_outage = 0  # member lookups still to answer with 503
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
@@ -130,6 +132,10 @@ class FakeConnector:
 
     async def _member(self, request: web.Request) -> web.Response:
         self.calls.append(Call("GET", request.path, request.match_info["cid"]))
+        if self.member_outage > 0:
+            self.member_outage -= 1
+            return web.json_response({"error": {"code": "ServiceError", "message": "down"}},
+                                     status=503)
         member = self.members.get(request.match_info["uid"])
         if member is None:
             return web.json_response(

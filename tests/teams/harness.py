@@ -18,11 +18,20 @@ import jsonschema
 from aiohttp import ClientSession
 
 from bot.app import Application
+from storage.base import Storage
 from tests.teams.fake_connector import Call, FakeConnector
 
 TENANT = "tenant-1"
 BOT = {"id": "28:policybot-app", "name": "Policy Bot"}
+# Everything a Teams activity can make the bot write.
+STATE_PREFIXES = ("teamsref/", "teamsmeta/", "teamsid/", "teamsmsg/", "teamsq/", "presence/",
+                  "conversation/", "seen/", "audit/", "outbox/", "teamswelcome/", "request/")
 _ids = itertools.count(1)
+
+
+async def written(storage: Storage) -> list[str]:
+    """The keys of every document an activity could have written."""
+    return [key for prefix in STATE_PREFIXES for key, _ in await storage.scan(prefix)]
 
 
 def card_schema_validator() -> jsonschema.Draft6Validator:

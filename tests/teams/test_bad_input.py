@@ -1,4 +1,8 @@
-"""Bad input changes nothing: no token, malformed activities, strangers, huge messages."""
+"""Bad input changes nothing: no token, malformed activities, strangers, huge messages.
+
+With an app id, authentication comes first: a request without a valid token gets 401
+whatever its body; only an authenticated request is told what is wrong with its body.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +15,73 @@ from aiohttp import web
 
 from adapters.teams import setup_teams
 from bot.config import Config
-from storage.base import Storage
-from tests.teams.conftest import _application, serving
+from storage.tinydb_store import TinyDBStorage
+from tests.teams.conftest import APP_ID, _application, serving
 from tests.teams.fake_connector import FakeConnector
+from tests.teams.fake_token_issuer import FakeTokenIssuer
 from tests.teams.flows import HEAD, OPINION_POST, TEACHER, approver_card, ask_for_approval
-from tests.teams.harness import TeamsWorld, texts_of
+from tests.teams.harness import TeamsUser, TeamsWorld, texts_of, written
 
-APP_ID = "00000000-0000-4000-8000-000000000001"
-STATE_PREFIXES = ("teamsref/", "teamsmeta/", "teamsid/", "presence/", "conversation/", "seen/",
-                  "audit/", "outbox/", "teamswelcome/")
+def _not_activities(user: TeamsUser) -> list[tuple[bytes, str]]:
+    """(body, content type) pairs that are not an activity the bot can take."""
+    good = user.activity("message", text="hello")
+    return [
+        (b"{not json", "application/json"),
+        (b"[]", "application/json"),
+        (json.dumps(_without(good, "from")).encode(), "application/json"),
+        (json.dumps(good).encode(), "text/plain"),
+        (b"x" * 2_000_000, "application/json"),  # over the server's body limit
+    ]
 
 
-async def written(storage: Storage) -> list[str]:
-    return [key for prefix in STATE_PREFIXES for key, _ in await storage.scan(prefix)]
-
-
-async def test_without_a_token_the_answer_is_401_and_nothing_happens(
-    tmp_path: Path, connector: FakeConnector
+async def test_without_a_valid_token_the_answer_is_401_whatever_the_body(
+    secured: TeamsWorld, token_issuer: FakeTokenIssuer
 ) -> None:
-    app = await _application(tmp_path, {
-        "MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
-        "MICROSOFT_APP_TENANT_ID": "00000000-0000-0000-0000-000000000001"})
-    async with serving(app, connector, emulator=False) as world:
-        daniel = world.user(TEACHER, "Daniel Osei")
-        for headers in ({}, {"Authorization": "Bearer not-a-token"},
-                        {"Authorization": "Bearer a.b.c"}):
-            status, text = await world.post(daniel.activity("message", text="hello"),
-                                            headers=headers)
-            assert status == 401, (headers, status, text)
+    daniel = secured.user(TEACHER, "Daniel Osei")
+    url = secured.connector.url
+    refused = [
+        {}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer a.b.c"},
+        {"Authorization": "Basic eDp5"}, {"Authorization": "Bearer"},
+        token_issuer.header("someone-elses-bot", url),
+        token_issuer.header(APP_ID, url, lifetime=-3600),  # expired an hour ago
+        token_issuer.header(APP_ID, url, iss="https://sts.windows.net/elsewhere/"),
+    ]
+    bodies = [(json.dumps(daniel.activity("message", text="hello")).encode(),
+               "application/json"), *_not_activities(daniel)]
+    for headers in refused:
+        for raw, content_type in bodies:
+            status, text = await secured.post(
+                None, raw=raw, headers={**headers, "Content-Type": content_type})
+            assert status == 401, (headers, raw[:40], status, text)
             assert "Traceback" not in text and "not-a-real-secret" not in text
-        assert await written(app.storage) == []
-        assert connector.calls == []
+    assert await written(secured.app.storage) == []
+    assert secured.connector.calls == []
+
+
+async def test_a_token_for_another_service_url_is_refused(
+    secured: TeamsWorld, token_issuer: FakeTokenIssuer
+) -> None:
+    daniel = secured.user(TEACHER, "Daniel Osei")
+    headers = token_issuer.header(APP_ID, "https://smba.elsewhere.example/")
+    status, _ = await secured.post(daniel.activity("message", text="hello"), headers=headers)
+    assert status == 401
+    assert await written(secured.app.storage) == []
+    assert secured.connector.calls == []
+
+
+async def test_an_authenticated_request_that_is_not_an_activity_gets_a_4xx(
+    secured: TeamsWorld, token_issuer: FakeTokenIssuer
+) -> None:
+    daniel = secured.user(TEACHER, "Daniel Osei")
+    headers = token_issuer.header(APP_ID, secured.connector.url)
+    expected = ["not valid JSON", "JSON object", "no sender", "JSON", ""]
+    for (raw, content_type), why in zip(_not_activities(daniel), expected, strict=True):
+        status, text = await secured.post(
+            None, raw=raw, headers={**headers, "Content-Type": content_type})
+        assert 400 <= status < 500 and status != 401, (why, status, text)
+        assert why in text and "Traceback" not in text
+    assert await written(secured.app.storage) == []
+    assert secured.connector.calls == []
 
 
 async def test_the_endpoint_is_off_without_an_app_id(tmp_path: Path) -> None:
@@ -154,9 +194,37 @@ async def test_a_draft_too_big_for_a_card_is_shortened_but_kept_whole(
     assert record is not None and record.value["draft"] == draft.strip()
 
 
-async def test_a_failure_during_a_turn_gets_an_apology_not_a_500(world: TeamsWorld) -> None:
+async def test_replies_that_cannot_be_sent_in_the_turn_arrive_later(world: TeamsWorld) -> None:
     daniel = world.user(TEACHER, "Daniel Osei")
     world.connector.outage[daniel.conversation_id] = 1  # the first reply fails to send
-    status, text = await daniel.send(daniel.activity("message", text="hello"))
-    assert status == 201 and "Traceback" not in text
-    assert "Sorry, something went wrong" in daniel.last().text
+    assert await daniel.say("check a post") == 201
+    state = await world.app.storage.get(f"conversation/{TEACHER}")
+    assert state is not None and state.value["flow"] == "check_post"  # the turn stands
+    # The outbox delivers the replies instead; never an apology for a turn that was applied.
+    question = await world.until(lambda: [c for c in daniel.received()
+                                          if c.cards and "Paste the text" in texts_of(c.card)])
+    assert "Sorry" not in daniel.said()
+    # It is the question card as if sent in the turn: a typed answer replaces it.
+    assert await daniel.say("Our choir sang beautifully today") == 201
+    assert world.connector.updates(daniel.conversation_id)[-1].activity_id == (
+        question[0].activity_id)
+
+
+async def test_a_failure_before_the_turn_gets_an_apology_and_changes_nothing(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    app = await _application(db, {})
+    async with serving(app, connector, emulator=True) as world:
+        daniel = world.user(TEACHER, "Daniel Osei")
+        db.rename(tmp_path / "moved")  # the storage cannot be written for now
+        try:
+            status, text = await daniel.send(daniel.activity("message", text="check a post"))
+        finally:
+            (tmp_path / "moved").rename(db)
+        assert status == 201 and "Traceback" not in text
+        assert "Sorry, something went wrong" in daniel.last().text
+    reopened = TinyDBStorage(str(db / "policybot.json"))
+    assert await written(reopened) == []
+    await reopened.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from adapters.teams.activity_handler import CANNOT_CHECK
 from tests.teams.flows import CEO, TEACHER
-from tests.teams.harness import TeamsWorld
+from tests.teams.harness import TeamsWorld, written
 
 HEADER = "email,name,school,line_manager_email,roles,slack_user_id,teams_aad_object_id"
 
@@ -44,9 +45,33 @@ async def test_the_directory_s_teams_id_wins(world: TeamsWorld) -> None:
     assert await presence_of(world, CEO) == ""
 
 
-async def test_a_failed_member_lookup_means_not_set_up(world: TeamsWorld) -> None:
+async def test_a_member_teams_does_not_know_is_told_they_are_not_set_up(
+    world: TeamsWorld,
+) -> None:
     ghost = world.user(TEACHER, "Daniel Osei")
     world.connector.members.clear()  # the connector knows no members: 404
     await ghost.say("hello")
     assert "not set up" in ghost.last().text
     assert await presence_of(world, TEACHER) == ""
+
+
+async def test_a_lookup_that_fails_for_now_asks_to_try_again_and_changes_nothing(
+    world: TeamsWorld,
+) -> None:
+    daniel = world.user(TEACHER, "Daniel Osei")
+    world.connector.member_outage = 1_000  # the connector answers 503 (retries included)
+    assert await daniel.say("check a post") == 201
+    assert daniel.last().text == CANNOT_CHECK
+    response = await daniel.execute({"verb": "start", "data": {"pb": "press", "name": "start",
+                                                               "value": "check_post"}})
+    assert response["value"] == CANNOT_CHECK
+    assert await daniel.install() == 201
+    assert daniel.last().text == CANNOT_CHECK
+    assert "not set up" not in daniel.said()
+    assert await written(world.app.storage) == []
+
+    # Teams answers again: the same person is recognised, and welcomed, as if nothing happened.
+    world.connector.member_outage = 0
+    assert await daniel.install() == 201
+    assert "What would you like to do?" in daniel.said()
+    assert await presence_of(world, TEACHER) == "teams"

@@ -173,3 +173,14 @@ async def test_an_activity_delivered_twice_is_applied_once(world: TeamsWorld) ->
     state = await world.app.storage.get(f"conversation/{TEACHER}")
     assert state is not None and state.value["answers"]["draft"] == [DRAFT]
     assert state.value["asked"] == "channel"
+
+
+async def test_the_same_activity_id_in_two_chats_is_two_turns(world: TeamsWorld) -> None:
+    # Teams' activity ids are unique only within a conversation.
+    daniel = world.user(TEACHER, "Daniel Osei")
+    joanne = world.user(HEAD, "Joanne Clarke")
+    for user in (daniel, joanne):
+        assert (await user.send(user.activity("message", text="check a post", id="1")))[0] == 201
+        assert "Paste the text of your post" in user.said()  # handled, not taken as a repeat
+        state = await world.app.storage.get(f"conversation/{user.email}")
+        assert state is not None and state.value["flow"] == "check_post"
