@@ -53,7 +53,7 @@ _MENTION = re.compile(r"<at>[^<]*</at>")
 
 class TurnMarker:
     """Set once the bot's own code runs for a request: a failure before that point happened
-    in the SDK's authentication or parsing, not in a turn."""
+    while the SDK took the (authenticated, well-formed) activity in, not in a turn."""
 
     def __init__(self) -> None:
         self.started = False

@@ -157,4 +157,4 @@ async def test_with_an_app_id_the_endpoint_still_answers_after_forgeries(
     for headers in ({"Authorization": "Bearer a.b.c"}, {"Authorization": "Basic eDp5"}, {}):
         await refused_and_unchanged(teams_with_auth, (401,), body=activity(teams_with_auth),
                                     headers=headers)
-    await refused_and_unchanged(teams_with_auth, (400,), raw=b"{")  # up, and still checking
+    await refused_and_unchanged(teams_with_auth, (401,), raw=b"{")  # up, and still refusing

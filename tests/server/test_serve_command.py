@@ -15,9 +15,12 @@ from urllib.request import urlopen
 
 import pytest
 
+from adapters.slack.adapter import SHUTDOWN_GRACE as SLACK_SHUTDOWN_GRACE
 from bot.config import Config
+from bot.server import SOCKET_MODE_CLOSE_SECONDS
 from bot.serving_plan import Refused, is_loopback, plan_serving
 from bot.settings import BY_NAME
+from bot.web_server import CUT_OFF_SECONDS, GRACE_SECONDS, STOP_BUDGET_SECONDS
 from storage.tinydb_store import TinyDBStorage
 from tests.server.serve_process import ServerProcess, run_serve
 
@@ -133,6 +136,15 @@ def test_loopback_addresses():
         assert is_loopback(host), host
     for host in ("0.0.0.0", "::", "", "10.0.0.5", "example.org", "my-laptop"):
         assert not is_loopback(host), host
+
+
+def test_every_wait_of_a_stop_adds_up_to_less_than_docker_s_stop_timeout():
+    # In order: Socket Mode closes, requests in flight finish, busy connections are cut,
+    # the Slack adapter finishes acknowledged work; a second is left for the jobs, the
+    # outbox pump and storage to close before Docker's SIGKILL.
+    waits = [SOCKET_MODE_CLOSE_SECONDS, GRACE_SECONDS, CUT_OFF_SECONDS, SLACK_SHUTDOWN_GRACE]
+    assert GRACE_SECONDS <= 7
+    assert sum(waits) <= STOP_BUDGET_SECONDS - 1, waits
 
 
 async def test_sigterm_finishes_the_request_in_flight_and_closes_storage(

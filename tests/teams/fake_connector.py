@@ -7,7 +7,8 @@ It answers the calls the bot makes as Teams' connector does, and records every o
   GET  /v3/conversations/{id}/members/{userId}            one member, with email and UPN
 
 ``outage`` makes sends to a conversation fail with 503 for a while, as a connector outage;
-``member_outage`` does the same to member lookups.
+``member_outage`` does the same to member lookups (``member_outage_status``: 503, or 429 as
+Teams throttling).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class FakeConnector:
         self.members: dict[str, dict[str, Any]] = {}  # user id or aadObjectId -> member
         self.activities: dict[str, dict[str, Any]] = {}  # activity id -> latest body
         self.outage: dict[str, int] = {}  # conversation id -> sends to answer with 503
-        self.member_outage = 0  # member lookups still to answer with 503
+        self.member_outage = 0  # member lookups still to answer with an error
+        self.member_outage_status = 503
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
@@ -135,7 +137,7 @@ class FakeConnector:
         if self.member_outage > 0:
             self.member_outage -= 1
             return web.json_response({"error": {"code": "ServiceError", "message": "down"}},
-                                     status=503)
+                                     status=self.member_outage_status)
         member = self.members.get(request.match_info["uid"])
         if member is None:
             return web.json_response(

@@ -22,6 +22,7 @@ from tests.teams.fake_token_issuer import FakeTokenIssuer
 from tests.teams.flows import HEAD, OPINION_POST, TEACHER, approver_card, ask_for_approval
 from tests.teams.harness import TeamsUser, TeamsWorld, texts_of, written
 
+
 def _not_activities(user: TeamsUser) -> list[tuple[bytes, str]]:
     """(body, content type) pairs that are not an activity the bot can take."""
     good = user.activity("message", text="hello")

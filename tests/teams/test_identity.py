@@ -59,7 +59,8 @@ async def test_a_lookup_that_fails_for_now_asks_to_try_again_and_changes_nothing
     world: TeamsWorld,
 ) -> None:
     daniel = world.user(TEACHER, "Daniel Osei")
-    world.connector.member_outage = 1_000  # the connector answers 503 (retries included)
+    # Teams throttles the lookups (a 429 is not retried by the SDK, unlike a 503).
+    world.connector.member_outage, world.connector.member_outage_status = 1_000, 429
     assert await daniel.say("check a post") == 201
     assert daniel.last().text == CANNOT_CHECK
     response = await daniel.execute({"verb": "start", "data": {"pb": "press", "name": "start",
@@ -75,3 +76,4 @@ async def test_a_lookup_that_fails_for_now_asks_to_try_again_and_changes_nothing
     assert await daniel.install() == 201
     assert "What would you like to do?" in daniel.said()
     assert await presence_of(world, TEACHER) == "teams"
+
