@@ -56,6 +56,7 @@ from storage.atomic_json import (
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage, StorageUnavailable
 from storage.store_lock import StoreLock
 from storage.tinydb_shards import (
+    DEFAULT_CACHED_BYTES,
     DEFAULT_CACHED_SHARDS,
     MAIN_SHARD,
     Doc,
@@ -94,8 +95,9 @@ def _records(found: Iterable[tuple[str, Doc]]) -> dict[str, Record]:
 class TinyDBStorage(Storage):
     """Sharded TinyDB files with conditional, all-or-nothing batches (see module docs).
 
-    ``cached_shards``: how many shard files (besides the main file, always kept) stay
-    parsed in memory.
+    ``cached_shards`` and ``cached_bytes``: how many shard files, and how many bytes of
+    them, stay parsed in memory besides the main file (always kept); see
+    :mod:`storage.tinydb_shards`.
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class TinyDBStorage(Storage):
         path: str | os.PathLike[str] = DEFAULT_PATH,
         *,
         cached_shards: int = DEFAULT_CACHED_SHARDS,
+        cached_bytes: int = DEFAULT_CACHED_BYTES,
     ) -> None:
         self.path = Path(path)
         self._dir = self.path.parent
@@ -111,7 +114,7 @@ class TinyDBStorage(Storage):
         self._journal_file = str(self.journal_path)  # checked on every read: no conversion
         self.lock_path = self._dir / f"{self.path.name}.lock"
         self._lock = StoreLock(self.lock_path)
-        self._cache = ShardCache(MAIN_SHARD, cached_shards)
+        self._cache = ShardCache(MAIN_SHARD, cached_shards, cached_bytes)
         self._opened = False
         self._open_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()  # one batch of this process at a time, in order
@@ -131,8 +134,8 @@ class TinyDBStorage(Storage):
         values = [_copy_in(c.value) if isinstance(c, Put) else None for c in changes]
         await self.open()
         async with self._write_lock:
-            # Finish even if the caller is cancelled: this process's next batch must not
-            # start from a cache that has not yet seen this one.
+            # Hold the write lock until the worker thread is done even if the caller is
+            # cancelled: the batch may still land, and this process's next one comes after.
             return await self._finish(self._under_lock(self._write_locked, located, values))
 
     async def scan(self, prefix: str) -> list[tuple[str, Record]]:
@@ -211,16 +214,16 @@ class TinyDBStorage(Storage):
         **kwargs: P.kwargs,
     ) -> T:
         """Run ``func`` (which takes the lock it needs) in a worker thread with a session
-        over the cache, then keep what it parsed."""
+        over the cache, then keep what it used."""
         session = ShardSession(self._shard_path, self._cache.snapshot())
         try:
             result = await self._io(func, session, *args, **kwargs)
         except asyncio.CancelledError:
             raise  # the thread may still be filling the session: keep nothing
         except BaseException:
-            self._cache.keep(session.parsed)
+            self._cache.keep(session.used)
             raise
-        self._cache.keep(session.parsed)
+        self._cache.keep(session.used)
         return result
 
     async def _io(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
