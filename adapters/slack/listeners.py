@@ -35,21 +35,15 @@ from adapters.slack.identity import SlackIdentity
 from adapters.slack.manifest import SLASH_COMMAND
 from adapters.slack.markup import without_mention
 from adapters.slack.reading import described, event_id_of, failure, read_action, typed_in_dm
+from adapters.slack.replies import SORRY, SlackReplies
 from bot.app import Application
-from bot.service import MENU_ACTIONS
-from bot.tx import Tx
-from conversations.messages import Card, Choice, Message, Outbound, Press, Text, Turn, TurnResult
+from conversations.messages import Choice, Press, Turn
 from conversations.people import Person
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 2000
 COMMIT_BUDGET = 2.5  # seconds; Slack wants its answer within 3
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 IN_A_DM = "I've replied in a direct message."
-HOME_TITLE = "Social media policy"
-HOME_TEXT = ("Check a social media post against the Trust's Social Media Policy before you "
-             "post it, and get the approval it needs. You can also message me in your own "
-             "words, or use /socialmedia anywhere in Slack.")
 
 # What is left to do once the turn is committed and Slack has its answer: Web API calls.
 FollowUp = Callable[[], Awaitable[None]]
@@ -71,7 +65,8 @@ class SlackListeners:
         self.application = application
         self.channel = channel
         self.identity = identity
-        self.client = channel.client
+        self.replies = SlackReplies(application, channel, identity)
+        self.commit_budget = COMMIT_BUDGET
         self._tasks: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, None] = OrderedDict()
 
@@ -147,7 +142,7 @@ class SlackListeners:
         await ack()  # publishing the tab changes nothing kept
         user = event.get("user")
         if event.get("tab") == "home" and isinstance(user, str):
-            self._spawn(self._publish_home(user))
+            self._spawn(self.replies.publish_home(user))
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
                         ) -> None:
@@ -216,11 +211,12 @@ class SlackListeners:
         self._spawn(self._process(work, progress, event_id, user_id, failed is None))
         try:
             try:
-                done = await asyncio.wait_for(asyncio.shield(progress.committed), COMMIT_BUDGET)
+                done = await asyncio.wait_for(asyncio.shield(progress.committed),
+                                              self.commit_budget)
             except TimeoutError:
                 progress.late = True
                 log.warning("Slack request not committed within %.1f s: acknowledged first, "
-                            "still being carried out", COMMIT_BUDGET)
+                            "still being carried out", self.commit_budget)
                 done = True
             await ack(**((acked if done else failed) or {}))
         finally:
@@ -230,6 +226,10 @@ class SlackListeners:
                        event_id: str, user_id: str, tell: bool) -> None:
         try:
             follow_up = await work
+        except asyncio.CancelledError:  # stopped at shutdown: committed or not, can't say
+            if not progress.committed.done():
+                progress.committed.set_result(False)
+            raise
         except Exception as exc:
             self._recent.pop(event_id, None)  # Slack's retry, if any, may try again
             log.error("Slack request could not be carried out: %s", failure(exc))
@@ -237,7 +237,7 @@ class SlackListeners:
                 progress.committed.set_result(False)
             await progress.answered.wait()
             if user_id and (tell or progress.late):
-                await self._sorry(user_id)
+                await self.replies.sorry(user_id)
             return
         if not progress.committed.done():
             progress.committed.set_result(True)
@@ -248,7 +248,7 @@ class SlackListeners:
         except Exception as exc:
             log.error("Slack follow-up failed: %s", failure(exc))
             if user_id:
-                await self._sorry(user_id)
+                await self.replies.sorry(user_id)
         finally:
             self.application.kick()
 
@@ -276,16 +276,20 @@ class SlackListeners:
             await self.application.outbox.note_presence(person.email, NAME)
         return person
 
+    def _not_set_up(self, user_id: str, channel: str) -> FollowUp:
+        return partial(self.replies.say, user_id, channel, None,
+                       [self.application.bot.not_set_up()])
+
     async def _converse(self, user_id: str, text: str, channel: str, event_id: str
                         ) -> FollowUp | None:
         person = await self._person(user_id)
         if person is None:
-            return partial(self._say, user_id, channel, None, [self.application.bot.not_set_up()])
+            return self._not_set_up(user_id, channel)
         result = await self.application.bot.handle(Turn(person.email, text=text,
                                                         event_id=event_id))
         if result.duplicate:
             return None
-        return partial(self._say, user_id, channel, person, result.replies)
+        return partial(self.replies.say, user_id, channel, person, result.replies)
 
     async def _interact(
         self, user_id: str, event_id: str, channel: str, message_ts: str, *,
@@ -294,12 +298,12 @@ class SlackListeners:
         """A button or a modal: apply it; then show the outcome on the message, and reply."""
         person = await self._person(user_id)
         if person is None:
-            return partial(self._say, user_id, "", None, [self.application.bot.not_set_up()])
+            return self._not_set_up(user_id, "")
         result = await self.application.bot.handle(Turn(person.email, choice=choice,
                                                         press=press, event_id=event_id))
         if result.duplicate:
             return None
-        return partial(self._show, user_id, person, result, channel, message_ts, shown)
+        return partial(self.replies.show, user_id, person, result, channel, message_ts, shown)
 
     async def _reason_or_refusal(self, user_id: str, event_id: str, pressed: Pressed,
                                  channel: str, message_ts: str, trigger_id: str
@@ -307,10 +311,10 @@ class SlackListeners:
         """Reject asks for a reason in a modal, but only someone who may decide gets it."""
         person = await self._person(user_id)
         if person is None:
-            return partial(self._say, user_id, "", None, [self.application.bot.not_set_up()])
+            return self._not_set_up(user_id, "")
         if await self._may_decide(person, pressed.request_id):
             view = blocks.reject_modal(pressed.request_id, channel, message_ts)
-            return partial(self._open_modal, trigger_id, view)
+            return partial(self.replies.open_modal, trigger_id, view)
         # Someone else's step, or decided already: the engine refuses, says why, and records
         # the attempt.
         return await self._interact(user_id, event_id, channel, message_ts,
@@ -326,68 +330,3 @@ class SlackListeners:
         except (KeyError, IndexError, TypeError):
             return False
         return record.get("status") == "pending" and approver.lower() == person.email.lower()
-
-    # -- the Web API calls ----------------------------------------------------------------
-
-    async def _show(self, user_id: str, person: Person, result: TurnResult, channel: str,
-                    message_ts: str, shown: Sequence[Any]) -> None:
-        if not result.stale and channel and message_ts:
-            if result.answered:
-                await self._update(channel, message_ts, blocks.answered(shown, result.answered))
-            elif result.replace is not None:
-                await self._update(channel, message_ts, blocks.render(result.replace))
-        # Replies go to the presser's own DM, whichever message the button was on.
-        await self._say(user_id, "", person, result.replies)
-
-    async def _open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await self.client.views_open(trigger_id=trigger_id, view=view)
-
-    async def _update(self, channel: str, ts: str, rendered: blocks.Rendered) -> None:
-        try:
-            await self.channel.update(channel, ts, rendered)
-        except Exception as exc:  # the decision stands; only its display is behind
-            log.warning("could not update the pressed message: %s", failure(exc))
-
-    async def _say(self, user_id: str, channel: str, person: Person | None,
-                   messages: Sequence[Message]) -> None:
-        """Post the replies in order (in ``channel``, else the DM). The turn is committed
-        already, so what can't be posted now, or before shutdown, goes to the outbox."""
-        for i, message in enumerate(messages):
-            try:
-                channel = channel or await self.channel.dm(user_id)
-                await self.channel.post(channel, blocks.render(message))
-            except asyncio.CancelledError:
-                if person is not None:
-                    await self._hand_over(person, messages[i:])
-                raise
-            except Exception as exc:
-                if person is None:
-                    raise
-                log.warning("reply not posted (%s); handed to the outbox", failure(exc))
-                await self._hand_over(person, messages[i:])
-                return
-
-    async def _hand_over(self, person: Person, messages: Sequence[Message]) -> None:
-        tx = Tx(self.application.storage)
-        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
-                                      self.application.bot.clock())
-        await tx.commit()
-        self.application.kick()
-
-    async def _sorry(self, user_id: str) -> None:
-        try:
-            await self.channel.post(await self.channel.dm(user_id), blocks.render(Text(SORRY)))
-        except Exception as exc:
-            log.warning("could not tell the person about the failure: %s", failure(exc))
-
-    async def _publish_home(self, user_id: str) -> None:
-        try:
-            person = await self.identity.person_for(user_id)
-            if person is None:
-                card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
-            else:
-                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
-            await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
-        except Exception as exc:  # the tab stays as it was; opening it again retries
-            log.warning("could not publish the App Home tab: %s", failure(exc))
-

@@ -92,9 +92,9 @@ class SlackHarness:
         }
         return json.dumps(envelope).encode()
 
-    async def interact(self, payload: dict[str, Any]) -> Response:
+    async def interact(self, payload: dict[str, Any], *, settle: bool = True) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return await self.send(body, "application/x-www-form-urlencoded")
+        return await self.send(body, "application/x-www-form-urlencoded", settle=settle)
 
     async def command(self, user: str, text: str, channel: str = "C0GENERAL") -> Response:
         fields = {"token": "unused", "team_id": TEAM, "channel_id": channel, "user_id": user,

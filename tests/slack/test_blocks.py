@@ -8,6 +8,7 @@ import pytest
 
 from adapters.slack import blocks
 from adapters.slack.markup import fit_mrkdwn, from_slack, without_mention
+from adapters.slack.reading import typed_in_dm
 from conversations.messages import Action, Card, Option, Question, Text
 from tests.slack.fake_slack import Call
 from tests.slack.limits import assert_within_limits, blocks_problems
@@ -154,3 +155,18 @@ def test_a_long_line_of_text_is_split_at_spaces() -> None:
     assert len(sections) == 3 and all(t.startswith("word") and t.endswith("word")
                                       for t in sections)
     assert sum(t.count("word") for t in sections) == 1500
+
+
+def test_attached_files_are_described_by_name() -> None:
+    event: dict[str, Any] = {
+        "type": "message", "subtype": "file_share", "channel_type": "im", "user": "U1",
+        "text": "can I post this?", "files": [{"id": "F1", "name": "sports_day.jpg"}]}
+    assert typed_in_dm(event) == "can I post this?\n[attached file “sports_day.jpg”]"
+    assert typed_in_dm({**event, "text": "", "files": [{"id": "F1"}, {"id": "F2"}]}) == (
+        "[attached 2 files]")
+    assert typed_in_dm({**event, "subtype": None, "text": "&lt;3"}) == (
+        "<3\n[attached file “sports_day.jpg”]")
+    ignored: list[dict[str, Any]] = [{"subtype": "message_changed"}, {"bot_id": "B1"},
+                                     {"channel_type": "channel"}, {"text": None, "files": []}]
+    for ignored_event in ignored:
+        assert typed_in_dm({**event, **ignored_event}) is None

@@ -11,6 +11,8 @@ from tests.slack.limits import assert_within_limits
 
 OPINION = "An opinion that could be taken as the Trust's or a school's"
 NONE = "None of these"
+PASTE = ("Paste the text of your post. For a picture, video or link, describe it or paste the "
+         "link (and any caption).")
 
 
 async def ask_to_post(user: SlackUser, draft: str) -> None:
@@ -155,6 +157,62 @@ async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarne
                if r.value["event"] == "refused"]
     assert [(r["actor"], r["request"], r["attempted"]) for r in refused] == [
         ("joanne.clarke@northbrook.example", "SM-0001", "approve")]
+
+
+async def test_a_reject_by_someone_else_gets_no_modal_and_is_refused(
+        slack: SlackHarness) -> None:
+    sophie, daniel, joanne = slack.user(SOPHIE), slack.user(DANIEL), slack.user(JOANNE)
+    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    before = await record(slack, "SM-0001")
+    message, block, button = daniel.with_action(
+        lambda e: e.get("type") == "button" and e["text"]["text"] == "Reject")
+    reject = {"type": "button", "action_id": button["action_id"], "value": button["value"]}
+    await slack.interact(joanne.payload(message, block, reject))
+    assert not slack.fake.calls_to("views.open")  # no reason asked of someone who can't decide
+    assert "Only Daniel Osei can decide this step of SM-0001." in joanne.texts()
+    assert await record(slack, "SM-0001") == before
+    assert slack.fake.messages[(message.channel, message.ts)].updates == 0
+
+    # Once decided, Reject on a copy of the card as it was is refused too, with who and when.
+    await daniel.press("Approve")
+    await slack.interact(daniel.payload(message, block, reject))
+    assert not slack.fake.calls_to("views.open")
+    assert "SM-0001 was already approved by Daniel Osei at" in daniel.texts()
+    assert (await record(slack, "SM-0001"))["status"] == "approved"
+    refused = [r.value for _, r in await slack.application.storage.scan("audit/")
+               if r.value["event"] == "refused"]
+    assert [(r["actor"], r["attempted"], r["reason"]) for r in refused] == [
+        ("joanne.clarke@northbrook.example", "reject", "not_assigned"),
+        ("daniel.osei@northbrook.example", "reject", "already_decided")]
+
+
+async def test_a_photo_shared_in_the_dm_is_answered(slack: SlackHarness) -> None:
+    sophie = slack.user(SOPHIE)
+    files = [{"id": "F0001", "name": "sports_day.jpg", "title": "sports_day.jpg",
+              "mimetype": "image/jpeg", "url_private": "https://files.slack.example/F0001"}]
+    response = await slack.event({"type": "message", "subtype": "file_share", "user": SOPHIE,
+                                  "channel": sophie.dm, "channel_type": "im", "ts": "8.8",
+                                  "text": "can I post this?", "files": files, "upload": True})
+    assert response.status == 200
+    assert PASTE in str(sophie.messages()[-1].blocks)  # answered, not ignored
+    await sophie.say("Sports day was a great success, well done everyone")
+    await sophie.press("My own personal account")
+    state = await slack.application.storage.get(
+        "conversation/sophie.bennett@northbrook.example")
+    assert state is not None
+    assert not [c for c in slack.fake.calls if c.method.startswith("files.")]  # never fetched
+    # The photo alone, then with a caption, as the draft itself.
+    await sophie.say("cancel")
+    await sophie.say("check a post")
+    assert PASTE in str(sophie.messages()[-1].blocks)
+    await slack.event({"type": "message", "user": SOPHIE, "channel": sophie.dm, "ts": "9.9",
+                       "channel_type": "im", "text": "Our sports day &amp; the winners",
+                       "files": files + [{"id": "F0002", "mode": "hidden_by_limit"}]})
+    assert "Where will it go?" in sophie.texts()
+    state = await slack.application.storage.get(
+        "conversation/sophie.bennett@northbrook.example")
+    assert state is not None and state.value["answers"]["draft"] == [
+        "Our sports day & the winners\n[attached files “sports_day.jpg”, 1 more]"]
 
 
 def body_sections(message: Posted, marker: str) -> list[str]:

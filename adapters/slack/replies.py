@@ -1,0 +1,104 @@
+"""What the bot shows in Slack once a turn is committed: replies, a pressed message's new look,
+the reason modal and the App Home tab.
+
+Every turn is committed before any of this runs, so a reply that can't be posted now (or
+before shutdown) is handed to the outbox rather than lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.slack import blocks
+from adapters.slack.channel import SlackChannel
+from adapters.slack.identity import SlackIdentity
+from adapters.slack.reading import failure
+from bot.app import Application
+from bot.service import MENU_ACTIONS
+from bot.tx import Tx
+from conversations.messages import Card, Message, Outbound, Text, TurnResult
+from conversations.people import Person
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+HOME_TITLE = "Social media policy"
+HOME_TEXT = ("Check a social media post against the Trust's Social Media Policy before you "
+             "post it, and get the approval it needs. You can also message me in your own "
+             "words, or use /socialmedia anywhere in Slack.")
+
+
+class SlackReplies:
+    def __init__(self, application: Application, channel: SlackChannel,
+                 identity: SlackIdentity) -> None:
+        self.application = application
+        self.channel = channel
+        self.identity = identity
+        self.client = channel.client
+
+    async def show(self, user_id: str, person: Person, result: TurnResult, channel: str,
+                   message_ts: str, shown: Sequence[Any]) -> None:
+        """A pressed message's new look (an answered question, a decided card), then the
+        replies."""
+        if not result.stale and channel and message_ts:
+            if result.answered:
+                await self.update(channel, message_ts, blocks.answered(shown, result.answered))
+            elif result.replace is not None:
+                await self.update(channel, message_ts, blocks.render(result.replace))
+        # Replies go to the presser's own DM, whichever message the button was on.
+        await self.say(user_id, "", person, result.replies)
+
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self.client.views_open(trigger_id=trigger_id, view=view)
+
+    async def update(self, channel: str, ts: str, rendered: blocks.Rendered) -> None:
+        try:
+            await self.channel.update(channel, ts, rendered)
+        except Exception as exc:  # the decision stands; only its display is behind
+            log.warning("could not update the pressed message: %s", failure(exc))
+
+    async def say(self, user_id: str, channel: str, person: Person | None,
+                  messages: Sequence[Message]) -> None:
+        """Post the replies in order (in ``channel``, else the DM). The turn is committed
+        already, so what can't be posted now, or before shutdown, goes to the outbox."""
+        for i, message in enumerate(messages):
+            try:
+                channel = channel or await self.channel.dm(user_id)
+                await self.channel.post(channel, blocks.render(message))
+            except asyncio.CancelledError:
+                if person is not None:
+                    await self.hand_over(person, messages[i:])
+                raise
+            except Exception as exc:
+                if person is None:
+                    raise
+                log.warning("reply not posted (%s); handed to the outbox", failure(exc))
+                await self.hand_over(person, messages[i:])
+                return
+
+    async def hand_over(self, person: Person, messages: Sequence[Message]) -> None:
+        tx = Tx(self.application.storage)
+        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
+                                      self.application.bot.clock())
+        await tx.commit()
+        self.application.kick()
+
+    async def sorry(self, user_id: str) -> None:
+        try:
+            await self.channel.post(await self.channel.dm(user_id), blocks.render(Text(SORRY)))
+        except Exception as exc:
+            log.warning("could not tell the person about the failure: %s", failure(exc))
+
+    async def publish_home(self, user_id: str) -> None:
+        try:
+            person = await self.identity.person_for(user_id)
+            if person is None:
+                card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
+            else:
+                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
+            await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
+        except Exception as exc:  # the tab stays as it was; opening it again retries
+            log.warning("could not publish the App Home tab: %s", failure(exc))
+
