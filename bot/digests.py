@@ -81,13 +81,7 @@ async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> in
         mine = [r for r in records if r["school"] == head.school]
         outbound.append(Outbound(head.email, _digest_card(
             f"Weekly digest ({week}): {head.school}", mine, since)))
-    tx.put("meta/job-digest", {"week": week})
-    app.outbox.stage(tx, outbound, now)
-    try:
-        await tx.commit()
-    except Conflict:
-        return 0
-    return len(outbound)
+    return await _send_once(app, tx, ("meta/job-digest", {"week": week}), outbound, now)
 
 
 async def run_review(app: Application, now: datetime, people: PeopleIndex) -> int:
@@ -112,7 +106,16 @@ async def run_review(app: Application, now: datetime, people: PeopleIndex) -> in
                    "(POLICYBOT_POLICY) and run `policybot policy check`.")
     outbound = [Outbound(p.email, Card(title="Policy review", body=body))
                 for p in people.with_role("ceo")]
-    tx.put("meta/job-review", {"sent": sorted(set(sent))})
+    return await _send_once(app, tx, ("meta/job-review", {"sent": sorted(set(sent))}), outbound,
+                            now)
+
+
+async def _send_once(
+    app: Application, tx: Tx, marker: tuple[str, dict], outbound: list[Outbound], now: datetime
+) -> int:
+    """Record that the job ran and stage its messages in one batch: if another replica got
+    there first the batch conflicts and nothing is sent twice."""
+    tx.put(*marker)
     app.outbox.stage(tx, outbound, now)
     try:
         await tx.commit()
