@@ -239,13 +239,19 @@ class _Builder:
             )
         return out
 
+    def _entries(self, raw: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+        """The entries of a list of questions or rules that have an id, with their place."""
+        out = []
+        for i, entry in enumerate(raw or []):
+            if isinstance(entry, dict) and "id" in entry:
+                out.append((f"{where}[{i}]", entry))
+            else:
+                self.fail(f"{where}[{i}]", "an entry needs an id")
+        return out
+
     def _flow(self, name: str, spec: dict[str, Any]) -> Flow:
         questions = []
-        for i, q in enumerate(spec.get("questions") or []):
-            place = f"flows.{name}.questions[{i}]"
-            if not isinstance(q, dict) or "id" not in q:
-                self.fail(place, "a question needs an id")
-                continue
+        for place, q in self._entries(spec.get("questions"), f"flows.{name}.questions"):
             kind = str(q.get("kind", ""))
             if kind not in QUESTION_KINDS:
                 self.fail(f"{place} ({q['id']})", f"unknown kind {kind!r}")
@@ -267,11 +273,7 @@ class _Builder:
                 )
             )
         rules = []
-        for i, r in enumerate(spec.get("rules") or []):
-            place = f"flows.{name}.rules[{i}]"
-            if not isinstance(r, dict) or "id" not in r:
-                self.fail(place, "a rule needs an id")
-                continue
+        for place, r in self._entries(spec.get("rules"), f"flows.{name}.rules"):
             outcome = str(r.get("outcome", ""))
             if outcome not in OUTCOMES:
                 self.fail(f"{place} ({r['id']})", f"unknown outcome {outcome!r}")
