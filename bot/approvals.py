@@ -99,6 +99,10 @@ class ApprovalDesk:
         request_id = await self._next_id(tx)
         shown = self._answers_that_mattered(evaluation, account)
         extra: dict[str, Any] = {"warnings": [w.explain for w in evaluation.warnings]}
+        if evaluation.findings:
+            extra["findings"] = [f.sentence() for f in evaluation.findings]
+        if evaluation.dispute:
+            extra["dispute"] = evaluation.dispute
         if account:
             extra["account_id"] = account.id
         if flow.name == "new_account":

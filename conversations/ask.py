@@ -1,9 +1,14 @@
 """Answers a question about the policy asked in a person's own words.
 
-A small BM25 ranking over each clause's title, plain-words text and the pack's keywords (the
-words staff actually use: "friend request", "mum", "sports day"). Keywords and phrases count
-more than body text because they were written for this purpose. Clauses scoring under a floor
-are left out, so an unrelated question gets "nothing fits" rather than noise.
+Two collections are ranked for every question: the pack's common questions (each asked in
+many ways, with a verdict-first answer) and the clauses (title, plain words and the words
+staff use). A common question wins when one of its phrasings covers the question well: its
+answer gives the verdict. Otherwise the closest clauses are shown, said to be the closest
+and not an answer; when nothing fits at all, the bot says so.
+
+Both rankings are BM25 (word overlap weighted by rarity, damped for long documents). Words
+are lower-cased, stemmed and mapped through the pack's synonyms ("fb" is "facebook", "mum" is
+"parent").
 """
 
 from __future__ import annotations
@@ -11,17 +16,22 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from conversations.faq import FaqEntry
 from conversations.policy import Clause, PolicyPack
 
 STOPWORDS = frozenset((  # noqa: SIM905 (a word list reads better as one string)
     "a an and are as at be but by can could do does for from has have how i if in is it its "
     "me my of on or our should so that the their them then there they this to was we what "
-    "when where which who why will with would you your am may must not no ok okay"
+    "when where which who why will with would you your am may must not no ok okay im i'm "
+    "just really about any some get got its it's that's is it allowed"
 ).split())
-MIN_SCORE = 2.0
+MIN_SCORE = 2.0  # clause ranking (BM25) floor
+FAQ_MIN = 6.0  # a common question answers only when it fits at least this well (BM25)
 K1, B = 1.4, 0.6
+B_FAQ = 0.75
 
 
 def _stem(word: str) -> str:
@@ -31,8 +41,15 @@ def _stem(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+def tokens(text: str, synonyms: Mapping[str, str] | None = None) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
+    out = []
+    for w in words:
+        if w in STOPWORDS:
+            continue
+        w = (synonyms or {}).get(w, w)
+        out.append(_stem(w))
+    return out
 
 
 @dataclass(frozen=True)
@@ -41,15 +58,26 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True)
+class PolicyAnswer:
+    """What the bot says to a question: a common question's answer, or the closest clauses."""
+
+    entry: FaqEntry | None
+    clauses: tuple[Clause, ...]
+    score: float
+
+
 class PolicyIndex:
     def __init__(self, pack: PolicyPack) -> None:
+        self.pack = pack
+        self.synonyms = dict(pack.faq_synonyms)
         # Section headings ("6") are titles, not guidance: only numbered clauses answer.
         self.clauses = [c for c in pack.clauses.values() if "." in c.number]
         self.docs: list[Counter[str]] = []
         for c in self.clauses:
-            counts = Counter(tokens(f"{c.title} {c.plain}"))
+            counts = Counter(tokens(f"{c.title} {c.plain}", self.synonyms))
             for keyword in c.keywords:
-                for t in tokens(keyword):
+                for t in tokens(keyword, self.synonyms):
                     counts[t] += 2
             self.docs.append(counts)
         self.phrases = [{k for k in c.keywords if " " in k} for c in self.clauses]
@@ -57,9 +85,49 @@ class PolicyIndex:
         df: Counter[str] = Counter(t for d in self.docs for t in d)
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        # Each common question is one document: the words of all its phrasings (once per
+        # phrasing, so a word most phrasings use weighs more) and, lightly, its answer.
+        self.entries: list[tuple[FaqEntry, dict[str, float]]] = []
+        for entry in pack.faq:
+            bag: dict[str, float] = {}
+            for ask in entry.asks:
+                for t in set(tokens(ask, self.synonyms)):
+                    bag[t] = bag.get(t, 0.0) + 1.0
+            for t in tokens(entry.answer, self.synonyms):
+                bag[t] = bag.get(t, 0.0) + 0.5
+            self.entries.append((entry, bag))
+        entry_df: Counter[str] = Counter(t for _, bag in self.entries for t in bag)
+        count = max(len(self.entries), 1)
+        self.entry_idf = {t: math.log(1 + (count - f + 0.5) / (f + 0.5))
+                          for t, f in entry_df.items()}
+        self.entry_avg = sum(sum(b.values()) for _, b in self.entries) / count
+
+    def answer(self, question: str) -> PolicyAnswer:
+        """The best common question for ``question`` if one fits, else the closest clauses."""
+        entry, score = self.best_entry(question)
+        if entry is not None and score >= FAQ_MIN:
+            cited = tuple(self.pack.clauses[c] for c in entry.clauses if c in self.pack.clauses)
+            return PolicyAnswer(entry, cited, score)
+        hits = self.search(question)
+        return PolicyAnswer(None, tuple(h.clause for h in hits), hits[0].score if hits else 0.0)
+
+    def best_entry(self, question: str) -> tuple[FaqEntry | None, float]:
+        query = set(tokens(question, self.synonyms))
+        best: tuple[float, FaqEntry | None] = (0.0, None)
+        for entry, bag in self.entries:
+            length = sum(bag.values())
+            score = 0.0
+            for term in query:
+                tf = bag.get(term, 0)
+                if tf:
+                    norm = tf * (K1 + 1) / (tf + K1 * (1 - B_FAQ + B_FAQ * length / self.entry_avg))
+                    score += self.entry_idf[term] * norm
+            if score > best[0]:
+                best = (score, entry)
+        return best[1], round(best[0], 3)
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
-        query = tokens(question)
+        query = tokens(question, self.synonyms)
         lowered = " ".join(question.lower().split())
         hits = []
         for clause, doc, phrases in zip(self.clauses, self.docs, self.phrases, strict=True):
@@ -75,3 +143,4 @@ class PolicyIndex:
                 hits.append(Hit(clause, round(score, 3)))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
+

@@ -9,12 +9,20 @@ an old question pressed again, and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conversations.messages import Choice, Message, Option, Question, Text
 from conversations.people import Person
 from conversations.policy import UNLISTED_ACCOUNT, Flow, PolicyPack, QuestionSpec, Rule
+from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Reader
+
+# Answers the engine supplies itself, beside the person's: what the reader found in the draft
+# (facts that matter where the post goes) and whether the person disputed a finding.
+FOUND = "found"
+DISPUTED = "disputed"
+CHANNEL = "channel"
+ENGINE_KEYS = frozenset({FOUND, DISPUTED, "person.central"})
 
 State = dict[str, Any]
 Answers = Mapping[str, Sequence[str]]
@@ -40,6 +48,15 @@ class Evaluation:
     warnings: tuple[Rule, ...] = ()
     requirements: tuple[Rule, ...] = ()
     answers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the reader saw that the outcome rests on, and the person's reason for disputing it.
+    findings: tuple[Finding, ...] = ()
+    dispute: str = ""
+
+    @property
+    def disputable(self) -> bool:
+        """A refusal that rests only on what the reader saw: the person may say it's wrong."""
+        return self.outcome == "refuse" and bool(self.findings) and all(
+            set(r.when) == {FOUND} for r in self.refusals)
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -68,6 +85,20 @@ def idle(state: State | None) -> State:
     return {"flow": None, "seq": int((state or {}).get("seq", 0))}
 
 
+def findings_of(state: State) -> tuple[Finding, ...]:
+    return tuple(Finding.from_json(f) for f in state.get("findings") or ())
+
+
+def effective_answers(state: State) -> dict[str, list[str]]:
+    """The person's answers with the engine's own: the facts found where the post goes."""
+    answers: dict[str, list[str]] = {k: list(v) for k, v in state.get("answers", {}).items()}
+    if "findings" in state:
+        channel = (answers.get(CHANNEL) or [""])[0] or None
+        answers[FOUND] = sorted({f.fact for f in findings_of(state) if f.applies_to(channel)})
+    answers[DISPUTED] = ["true" if state.get("dispute") else "false"]
+    return answers
+
+
 def rule_applies(rule: Rule, answers: Answers, person: Person) -> bool | None:
     """True or False once every question the rule looks at is answered; None before."""
     for key, wanted in rule.when.items():
@@ -83,16 +114,21 @@ def rule_applies(rule: Rule, answers: Answers, person: Person) -> bool | None:
 
 
 def should_ask(question: QuestionSpec, answers: Answers) -> bool:
+    if any(set(answers.get(k, ())) & set(v) for k, v in question.skip_if.items()):
+        return False
     return all(set(answers.get(k, ())) & set(v) for k, v in question.ask_if.items())
 
 
 class FlowRunner:
-    def __init__(self, pack: PolicyPack) -> None:
+    def __init__(self, pack: PolicyPack, reader: DraftReader | None = None) -> None:
         self.pack = pack
+        self.reader: DraftReader | None = reader or (
+            Reader(pack.reader) if pack.reader else None)
 
     def start(
         self, state: State | None, flow_name: str, person: Person, accounts: Sequence[Account],
-        preset: Mapping[str, Sequence[str]] | None = None,
+        preset: Mapping[str, Sequence[str]] | None = None, names: KnownNames = NO_NAMES,
+        dispute: str = "",
     ) -> Progress:
         """Begin ``flow_name``; ``preset`` answers (e.g. a draft already typed) are kept."""
         fresh: State = {
@@ -100,10 +136,23 @@ class FlowRunner:
             "seq": int((state or {}).get("seq", 0)),
             "answers": {k: list(v) for k, v in (preset or {}).items()},
         }
+        if dispute:
+            fresh["dispute"] = dispute
+        for question in self.pack.flow(flow_name).questions:
+            if question.reads and question.id in fresh["answers"]:
+                fresh = self._read(fresh, fresh["answers"][question.id][0], names)
         return self._advance(fresh, person, accounts)
 
+    def resume(self, check: State, person: Person, accounts: Sequence[Account],
+               dispute: str) -> Progress:
+        """Carry on a finished check whose findings the person disputes, with their reason."""
+        resumed = {**check, "dispute": dispute}
+        resumed.pop("asked", None)
+        return self._advance(resumed, person, accounts)
+
     def answer(
-        self, state: State, person: Person, choice: Choice, accounts: Sequence[Account]
+        self, state: State, person: Person, choice: Choice, accounts: Sequence[Account],
+        names: KnownNames = NO_NAMES,
     ) -> Progress:
         flow = self.pack.flow(state["flow"])
         if choice.token != state.get("token"):
@@ -113,6 +162,8 @@ class FlowRunner:
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
         new_state = {**state, "answers": {**state["answers"], question.id: values}}
+        if question.reads:
+            new_state = self._read(new_state, values[0], names)
         progress = self._advance(new_state, person, accounts)
         progress.answered = tuple(self._label(question, v, accounts) for v in values)
         return progress
@@ -123,30 +174,51 @@ class FlowRunner:
         question = self.pack.flow(state["flow"]).question(state["asked"])
         return self._ask(question, state, accounts)
 
-    def evaluate(self, flow: Flow, answers: Answers, person: Person) -> Evaluation:
-        applied = [r for r in flow.rules if rule_applies(r, answers, person)]
-        frozen = {k: tuple(v) for k, v in answers.items()}
+    def evaluate(self, flow: Flow, answers: Answers, person: Person,
+                 findings: Sequence[Finding] = (), dispute: str = "") -> Evaluation:
+        applied = self._applied(flow, answers, person)
+        held = [r for r in flow.rules if rule_applies(r, answers, person)]
+        frozen = {k: tuple(v) for k, v in answers.items() if k not in ENGINE_KEYS}
         refusals = tuple(r for r in applied if r.outcome == "refuse")
         warnings = tuple(r for r in applied if r.outcome == "warn")
-        if refusals:
-            return Evaluation(flow.name, "refuse", refusals, warnings, (), frozen)
+        behind = _findings_behind(held, answers, findings)
         needs = tuple(r for r in applied if r.outcome in ("approval", "refer"))
-        if any(r.outcome == "refer" for r in needs):
-            return Evaluation(flow.name, "refer", (), warnings, needs, frozen)
-        if needs:
-            return Evaluation(flow.name, "approval", (), warnings, needs, frozen)
-        return Evaluation(flow.name, "allow", (), warnings, (), frozen)
+        if refusals:
+            outcome, needs = "refuse", ()
+        elif any(r.outcome == "refer" for r in needs):
+            outcome = "refer"
+        else:
+            outcome = "approval" if needs else "allow"
+        return Evaluation(flow.name, outcome, refusals, warnings, needs, frozen, behind, dispute)
+
+    def _applied(self, flow: Flow, answers: Answers, person: Person) -> list[Rule]:
+        """The rules that hold. Under a dispute, refusals resting only on what the reader
+        saw become the line manager's approval, citing the clauses they cited."""
+        applied = [r for r in flow.rules if rule_applies(r, answers, person)]
+        if DISPUTED not in answers or "true" not in answers[DISPUTED]:
+            return applied
+        disputed = [r for r in applied if r.outcome == "refuse" and set(r.when) == {FOUND}]
+        kept = [r for r in applied if r not in disputed]
+        out = []
+        for r in kept:
+            if set(r.when) == {DISPUTED}:
+                cited = sort_clauses({c for d in disputed for c in d.clauses} or set(r.clauses))
+                r = replace(r, clauses=cited)
+            out.append(r)
+        return out
 
     # -- internals ---------------------------------------------------------------------
+
+    def _read(self, state: State, text: str, names: KnownNames) -> State:
+        found = self.reader.read(text, names) if self.reader else ()
+        return {**state, "findings": [f.to_json() for f in found]}
 
     def _advance(self, state: State, person: Person, accounts: Sequence[Account]) -> Progress:
         """Ask the next question that still matters, or finish the flow."""
         flow = self.pack.flow(state["flow"])
-        answers = state["answers"]
+        answers = effective_answers(state)
         # Stop as soon as a refusal is certain: no question after it can change that.
-        if any(
-            r.outcome == "refuse" and rule_applies(r, answers, person) for r in flow.rules
-        ):
+        if any(r.outcome == "refuse" for r in self._applied(flow, answers, person)):
             return self._finish(state, flow, person)
         for question in flow.questions:
             if question.id in answers or not should_ask(question, answers):
@@ -157,8 +229,14 @@ class FlowRunner:
         return self._finish(state, flow, person)
 
     def _finish(self, state: State, flow: Flow, person: Person) -> Progress:
-        evaluation = self.evaluate(flow, state["answers"], person)
-        return Progress(idle(state), finished=evaluation)
+        evaluation = self.evaluate(flow, effective_answers(state), person, findings_of(state),
+                                   str(state.get("dispute") or ""))
+        done = idle(state)
+        if "findings" in state:
+            # Kept so the person can dispute a finding or check a revised draft again.
+            done["last_check"] = {"id": f"c{state.get('seq', 0)}",
+                                  **{k: state[k] for k in ("flow", "answers", "findings")}}
+        return Progress(done, finished=evaluation)
 
     def _options(self, question: QuestionSpec, accounts: Sequence[Account]) -> tuple[Option, ...]:
         if question.kind == "account":
@@ -169,12 +247,19 @@ class FlowRunner:
         return tuple(Option(o.value, o.label) for o in question.options)
 
     def _ask(self, question: QuestionSpec, state: State, accounts: Sequence[Account]) -> Question:
+        # Say what was seen that made the question worth asking.
+        facts = set(question.ask_if.get(FOUND, ()))
+        channel = (state.get("answers", {}).get(CHANNEL) or [""])[0] or None
+        seen = [f.sentence() for f in findings_of(state)
+                if f.fact in facts and f.applies_to(channel)]
         return Question(
             token=str(state["token"]),
             prompt=question.prompt,
             options=self._options(question, accounts),
             multiple=question.kind == "multi",
             free_text=question.kind == "text",
+            detail=" ".join(seen[:1]),
+            name=question.id,
         )
 
     def _label(self, question: QuestionSpec, value: str, accounts: Sequence[Account]) -> str:
@@ -199,6 +284,18 @@ class FlowRunner:
         if "none" in values and len(values) > 1:
             values = [v for v in values if v != "none"]
         return list(dict.fromkeys(values)), ""
+
+
+def _findings_behind(rules: Sequence[Rule], answers: Answers,
+                     findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings an outcome rests on: one per fact that a rule which held looked for."""
+    wanted = {v for r in rules for v in r.when.get(FOUND, ())}
+    channel = (answers.get(CHANNEL) or [""])[0] or None
+    out: dict[str, Finding] = {}
+    for f in findings:
+        if f.fact in wanted and f.applies_to(channel) and f.fact not in out:
+            out[f.fact] = f
+    return tuple(out.values())
 
 
 def _match_typed(text: str, options: Sequence[Option], multiple: bool) -> list[str]:

@@ -8,8 +8,27 @@ from conversations.policy import PolicyPack
 
 REQUEST_ID = re.compile(r"\b([A-Z]{2,4}-\d{3,})\b", re.IGNORECASE)
 _QUESTION_START = re.compile(
-    r"^(can|could|may|should|must|am|is|are|do|does|what|when|where|who|why|how|which|will)\b"
+    r"^(can|could|may|should|must|am|is|are|do|does|did|what|whats|what's|when|where|who|"
+    r"whom|why|how|which|will|would|if|any|anyone|is it|are we|do i|does it|whats)\b"
 )
+# A policy question somewhere in a longer message ("my sister is a parent here, can I …?").
+_ASKS_ABOUT_POLICY = re.compile(
+    r"\b(can|could|may|should|must|am|do|does|is|are|would) (i|we|staff|teachers|you|it|that|"
+    r"this|they|he|she|a|my|the|someone|people|governors|volunteers)\b|\b(allowed|permitted|"
+    r"against the policy|ok to|okay to|alright to|fine to|need permission|who (do|should|can) i|"
+    r"what happens|what if|does (it|this|that) count|is (it|this|that) ok)\b"
+)
+# Words that add nothing to a request for a flow ("can you check my post please").
+_FILLER = frozenset((  # noqa: SIM905 (a word list reads better as one string)
+    "please pls plz can could you i id i'd would like to want wanna need a an the my this it "
+    "something some quick quickly new now hi hello hey bot help me just"
+).split())
+# Platforms named in an account request, and the value the pack's platform question uses.
+PLATFORMS = {
+    "facebook": "facebook", "fb": "facebook", "instagram": "instagram", "insta": "instagram",
+    "ig": "instagram", "twitter": "x", "x": "x", "linkedin": "linkedin", "youtube": "youtube",
+    "tiktok": "tiktok", "tik tok": "tiktok",
+}
 # Commands that interrupt even a free-text answer (a draft may contain any other word).
 INTERRUPTS = ("cancel", "restart", "help")
 
@@ -54,7 +73,42 @@ def is_command(pack: PolicyPack, text: str) -> str | None:
 
 def looks_like_question(text: str) -> bool:
     norm = _normalise(text)
-    return text.strip().endswith("?") or _QUESTION_START.match(norm) is not None
+    return (text.strip().endswith("?") or _QUESTION_START.match(norm) is not None
+            or _ASKS_ABOUT_POLICY.search(norm) is not None)
+
+
+def asks_for_flow(pack: PolicyPack, text: str, intent: str) -> bool:
+    """The message asks for the flow itself ("can I post this?", "check a post please"),
+    rather than asking about the policy ("can I post photos of sports day?")."""
+    norm = _normalise(text).strip(" .!?")
+    for phrase in pack.intents.get(intent, ()):
+        match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", norm)
+        if match is None:
+            continue
+        rest = (norm[:match.start()] + " " + norm[match.end():]).replace("?", " ").split()
+        if all(word.strip(".,!'") in _FILLER or word in phrase.split() for word in rest):
+            return True
+    return False
+
+
+def platform_in(text: str) -> str:
+    """The platform an account request names ("a class Instagram" -> "instagram"), or ""."""
+    norm = f" {_normalise(text)} "
+    for word, value in PLATFORMS.items():
+        if f" {word} " in norm or f" {word}'s " in norm:
+            return value
+    return ""
+
+
+def draft_in(text: str) -> str:
+    """The draft a message carries: "Can I post this: <draft>" or the lines after the ask."""
+    head, sep, tail = text.partition(":")
+    if sep and len(tail.strip()) >= 10 and len(head) < 80:
+        return tail.strip()
+    first, newline, rest = text.strip().partition("\n")
+    if newline and len(rest.strip()) >= 10 and len(first) < 80 and first.rstrip().endswith("?"):
+        return rest.strip()
+    return ""
 
 
 def request_id_in(text: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conversations.flows import Account, FlowRunner, Progress
+from conversations.flows import DISPUTED, FOUND, Account, FlowRunner, Progress
 from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
 from conversations.policy import (
@@ -20,6 +20,7 @@ from conversations.policy import (
     Flow,
     PolicyPack,
 )
+from conversations.reader import NO_NAMES, Finding, KnownNames
 
 KNOWN_INTENTS = frozenset(
     {"cancel", "restart", "help", "my_requests", "pending", "withdraw", "new_account",
@@ -63,23 +64,29 @@ def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
         if not flow.has_question(qid):
             fail(f"flows.{flow.name}.questions", f"must keep the question {qid!r}: the bot "
                                                  "reads its answer")
-    seen: dict[str, set[str]] = {}
+    seen: dict[str, set[str]] = {DISPUTED: {"true", "false"}}
+    facts = set(pack.reader.facts) if pack.reader else set()
     for i, q in enumerate(flow.questions):
         place = f"flows.{flow.name}.questions[{i}] ({q.id})"
         if q.id in seen:
             fail(place, "a question with this id comes earlier")
+        if q.reads and pack.reader is None:
+            fail(place, "reads the draft, but the pack names no reader file")
         values = [o.value for o in q.options]
         if len(values) != len(set(values)):
             fail(place, "two options share a value")
         if q.kind in ("choice", "multi") and not q.options:
             fail(place, f"a {q.kind} question needs options")
-        for key, wanted in q.ask_if.items():
+        for key, wanted in (*q.ask_if.items(), *q.skip_if.items()):
             if key not in seen:
-                fail(place, f"ask_if refers to {key!r}, which is not an earlier question")
+                fail(place, f"ask_if or skip_if refers to {key!r}, which is not an earlier "
+                            "question (or \"found\" after a question that reads the draft)")
             elif seen[key] and not set(wanted) <= seen[key]:
-                fail(place, f"ask_if expects {sorted(set(wanted) - seen[key])} from {key!r}, "
-                            "which it never answers")
+                fail(place, f"ask_if or skip_if expects {sorted(set(wanted) - seen[key])} from "
+                            f"{key!r}, which it never answers")
         seen[q.id] = set(values) | ({UNLISTED_ACCOUNT} if q.kind == "account" else set())
+        if q.reads:
+            seen[FOUND] = facts
         if q.kind == "account":
             seen[q.id] = set()  # any account id may be chosen
     rule_ids: set[str] = set()
@@ -107,17 +114,29 @@ def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
                     fail(place, "person.central is true or false")
             elif key not in seen:
                 fail(place, f"refers to {key!r}, which is not a question of this flow")
+            elif key == FOUND and not set(wanted) <= seen[key]:
+                fail(place, f"looks for {sorted(set(wanted) - seen[key])}, which the reader "
+                            "file's `facts` does not define")
             elif seen[key] and not set(wanted) <= seen[key]:
                 fail(place, f"expects {sorted(set(wanted) - seen[key])} from {key!r}, "
                             "which is not one of its options")
 
 
+class _FactReader:
+    """Stands in for the reader on the walk: a draft "fact:x" shows exactly the fact x."""
+
+    def read(self, text: str, names: KnownNames = NO_NAMES) -> tuple[Finding, ...]:
+        if not text.startswith("fact:"):
+            return ()
+        return (Finding(text[5:], text, "the walk", "a sample finding", ("1.1",), "walk"),)
+
+
 def _check_paths(pack: PolicyPack, flow: Flow, fail: Any) -> None:
-    runner = FlowRunner(pack)
+    runner = FlowRunner(pack, _FactReader())
     asked: set[str] = set()
     ends = 0
     for person in _PEOPLE:
-        for outcome, path in _walk(runner, flow, person, asked):
+        for outcome, path in _walk(pack, runner, flow, person, asked):
             ends += 1
             if flow.name in REQUEST_FLOWS and outcome not in ("approval", "refer"):
                 fail(f"flows.{flow.name}", f"the path {path} ends without a request "
@@ -131,7 +150,7 @@ def _check_paths(pack: PolicyPack, flow: Flow, fail: Any) -> None:
 
 
 def _walk(
-    runner: FlowRunner, flow: Flow, person: Person, asked: set[str]
+    pack: PolicyPack, runner: FlowRunner, flow: Flow, person: Person, asked: set[str]
 ) -> Iterator[tuple[str, list[str]]]:
     start = runner.start(None, flow.name, person, _SAMPLE_ACCOUNTS)
     stack: list[tuple[Progress, list[str]]] = [(start, [])]
@@ -143,7 +162,9 @@ def _walk(
         question = progress.replies[-1]
         assert isinstance(question, Question)
         asked.add(progress.state["asked"])
-        for answer in _answers(question):
+        spec = flow.question(progress.state["asked"])
+        facts = sorted(pack.reader.facts) if spec.reads and pack.reader else []
+        for answer in _answers(question, facts):
             nxt = runner.answer(progress.state, person, answer, _SAMPLE_ACCOUNTS)
             if nxt.stale or (nxt.finished is None and nxt.state.get("asked") ==
                              progress.state.get("asked")):
@@ -151,7 +172,7 @@ def _walk(
             stack.append((nxt, [*path, f"{progress.state['asked']}={answer.values or 'text'}"]))
 
 
-def _answers(question: Question) -> list[Choice]:
+def _answers(question: Question, facts: list[str]) -> list[Choice]:
     if question.free_text:
-        return [Choice(question.token, text="sample")]
+        return [Choice(question.token, text=t) for t in ["sample", *(f"fact:{f}" for f in facts)]]
     return [Choice(question.token, values=(o.value,)) for o in question.options]

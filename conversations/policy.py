@@ -8,13 +8,16 @@ own pack gets errors it can act on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from conversations.faq import Faq, FaqEntry, load_faq
+from conversations.reader_spec import ReaderSpec, load_reader_spec
 
 APPROVER_ROLES = frozenset(
     {
@@ -73,6 +76,10 @@ class QuestionSpec:
     short: str = ""
     options: tuple[OptionSpec, ...] = ()
     ask_if: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Not asked when any of these holds (e.g. the reader already saw who a contact is).
+    skip_if: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The answer is a draft the reader reads (its findings become the "found" answer).
+    reads: bool = False
 
     def label_of(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)
@@ -126,6 +133,9 @@ class PolicyPack:
     reminders: tuple[Reminder, ...]
     consequences: Reminder
     intents: Mapping[str, tuple[str, ...]]
+    reader: ReaderSpec | None = None
+    faq: tuple[FaqEntry, ...] = ()
+    faq_synonyms: Mapping[str, str] = field(default_factory=dict)
 
     def flow(self, name: str) -> Flow:
         return self.flows[name]
@@ -154,6 +164,8 @@ def load_pack(path: str | Path | None = None) -> PolicyPack:
     builder = _Builder(str(file))
     try:
         pack = builder.build(raw)
+        if pack is not None:
+            pack = _with_files(pack, raw, file, builder.problems)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # A shape the checks below did not foresee: still one line naming the file.
         raise PackError(builder.problems + [
@@ -162,6 +174,20 @@ def load_pack(path: str | Path | None = None) -> PolicyPack:
     if problems or pack is None:
         raise PackError(problems)
     return pack
+
+
+def _with_files(pack: PolicyPack, raw: dict[str, Any], file: Path,
+                problems: list[str]) -> PolicyPack:
+    """Loads the reader and question files the pack names (paths relative to the pack)."""
+    reader = None
+    faq = Faq()
+    if raw.get("reader"):
+        reader, found = load_reader_spec(file.parent / str(raw["reader"]), pack.clauses)
+        problems += found
+    if raw.get("faq"):
+        faq, found_in_faq = load_faq(file.parent / str(raw["faq"]), pack.clauses)
+        problems += found_in_faq
+    return replace(pack, reader=reader, faq=faq.entries, faq_synonyms=faq.synonyms)
 
 
 class _Builder:
@@ -270,6 +296,8 @@ class _Builder:
                     short=str(q.get("short") or q["id"]),
                     options=options,
                     ask_if=self._conditions(q.get("ask_if"), f"{place} ({q['id']}).ask_if"),
+                    skip_if=self._conditions(q.get("skip_if"), f"{place} ({q['id']}).skip_if"),
+                    reads=bool(q.get("reads", False)),
                 )
             )
         rules = []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from conversations.ask import PolicyAnswer
 from conversations.flows import Evaluation
 from conversations.messages import Action, Card, Message, Text
 from conversations.policy import PolicyPack
@@ -20,6 +22,15 @@ STATUS_WORDS = {
     "referred": "passed on",
     "acknowledged": "in hand",
 }
+
+
+FLOW_BUTTONS = (("check_post", "Check a post"), ("new_account", "Request a new account"),
+                ("report_concern", "Report a concern"))
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def cite(pack: PolicyPack, clauses: Sequence[str]) -> str:
@@ -38,28 +49,83 @@ def reminders(pack: PolicyPack) -> str:
     )
 
 
-def refusal(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
+def noticed(evaluation: Evaluation) -> str:
+    """What the reader saw, one line each: I noticed "her mum is useless" about ..."""
+    return "\n".join(f.sentence() for f in evaluation.findings)
+
+
+def _fixes(pack: PolicyPack, evaluation: Evaluation) -> str:
+    if pack.reader is None:
+        return ""
+    fixes = [pack.reader.facts[f.fact].fix for f in evaluation.findings
+             if f.fact in pack.reader.facts and pack.reader.facts[f.fact].fix]
+    return " ".join(dict.fromkeys(fixes))
+
+
+def refusal(pack: PolicyPack, evaluation: Evaluation, check_id: str = "") -> list[Message]:
     reasons = "\n".join(
         f"• {r.explain} ({', '.join(r.clauses)})" for r in evaluation.refusals
     )
     revisable = all(r.revisable for r in evaluation.refusals)
     title = ("Not yet: please revise it before posting" if revisable
              else "Not permitted: please don't post this")
-    body = f"{reasons}\n\n{cite(pack, evaluation.clauses)}"
+    seen = noticed(evaluation)
+    body = (f"{seen}\n\n" if seen else "") + reasons
+    fixes = _fixes(pack, evaluation)
+    if fixes:
+        body += f"\n\n*What to change:* {fixes}"
+    body += f"\n\n{cite(pack, evaluation.clauses)}"
+    # The consequences are for conduct that was refused, not for a post that only needs work.
     if not revisable:
         body += f"\n\n{pack.consequences.text}"
+    actions: tuple[Action, ...] = ()
+    if check_id:
+        actions = (Action("start", "Check again", value=f"recheck:{check_id}", style="primary"),)
+        if evaluation.disputable:
+            actions += (Action("dispute", "That's not what it means", value=check_id,
+                               needs_reason=True),)
     # The check stops at the first certain refusal, so later questions were not asked.
-    footer = ("Say \"check a post\" to check a revised version." if revisable else
+    footer = ("Change it and check again." if revisable else
               "I stopped asking once this was clear; other parts of the policy may apply too.")
-    return [Card(title=title, body=body,
+    if evaluation.disputable:
+        footer += (" If I have misread it, say why: your line manager will decide before it"
+                   " is posted.")
+    return [Card(title=title, body=body, actions=actions,
                  fields=(("Clauses", ", ".join(evaluation.clauses)),), footer=footer)]
 
 
 def allowed(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
+    seen = noticed(evaluation)
     warnings = "".join(f"• {w.explain} ({', '.join(w.clauses)})\n" for w in evaluation.warnings)
-    body = (warnings + "\n" if warnings else "") + "Remember:\n" + reminders(pack)
+    body = (seen + "\n\n" if seen else "") + (warnings + "\n" if warnings else "")
+    body += "Remember:\n" + reminders(pack)
     return [Card(title="Fine to post", body=body,
                  fields=(("Clauses", ", ".join(_reminder_clauses(pack, evaluation))),))]
+
+
+def policy_answer(answer: PolicyAnswer, question: str) -> Card:
+    """A question about the policy answered: the verdict first, then the clauses in plain
+    words, then the flow to start. When nothing fits well, says so and offers the flows."""
+    offer = [Action("start", label, value=flow) for flow, label in FLOW_BUTTONS]
+    if answer.entry is not None:
+        entry = answer.entry
+        clauses = "\n".join(f"*{c.number} {c.title}*: {c.plain}" for c in answer.clauses)
+        wanted = [a for a in offer if a.value == entry.flow]
+        actions = tuple(replace(a, style="primary") for a in wanted) or (offer[0],)
+        return Card(title=f"“{_shorten(question, 90)}”",
+                    body=f"{entry.answer}\n\n{clauses}", actions=actions,
+                    fields=(("Clauses", ", ".join(c.number for c in answer.clauses)),),
+                    footer="Want me to check a particular post? Paste it after \"can I post"
+                           " this:\".")
+    if answer.clauses:
+        body = ("I don't have a ready answer to that. These are the parts of the policy closest"
+                " to it:\n" + "\n".join(f"*{c.number} {c.title}*: {c.plain}"
+                                          for c in answer.clauses))
+        return Card(title="The closest parts of the policy", body=body, actions=tuple(offer),
+                    fields=(("Clauses", ", ".join(c.number for c in answer.clauses)),))
+    return Card(title="I couldn't find that in the policy",
+                body=f"Nothing in the policy fits “{question[:120]}” well. You can ask it"
+                     " another way, or start one of these:", actions=tuple(offer))
 
 
 def _reminder_clauses(pack: PolicyPack, evaluation: Evaluation) -> list[str]:
@@ -83,7 +149,9 @@ def request_created(pack: PolicyPack, record: RequestRecord) -> list[Message]:
     else:
         verb = "post" if record["kind"] == "post" else "account"
         title = f"Needs approval: request {record['id']}"
-        body = (f"This {verb} needs approval from {chain_text(record)}"
+        seen = "\n".join(record.get("findings") or [])
+        body = (f"{seen}\n\n" if seen else "") + (
+                f"This {verb} needs approval from {chain_text(record)}"
                 f"{' (in that order)' if len(record['steps']) > 1 else ''} before "
                 f"{'it is posted' if verb == 'post' else 'any work is done on it'}. "
                 "I'll message you when it is decided.\n\n"
@@ -102,6 +170,10 @@ def _summary_fields(record: RequestRecord) -> tuple[tuple[str, str], ...]:
         ("Request", f"{record['id']} · {KIND_TITLES.get(record['kind'], record['kind'])}"),
     ]
     fields += [(q, a) for q, a in record["answers"]]
+    if record.get("findings"):
+        fields.append(("What the bot noticed", "\n".join(record["findings"])))
+    if record.get("dispute"):
+        fields.append(("Disputed by the requester", f"“{record['dispute']}”"))
     fields.append(("Clauses", ", ".join(record["clauses"])))
     return tuple(fields)
 

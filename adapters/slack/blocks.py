@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from adapters.slack.markup import cut, escape, fit_mrkdwn, fit_plain
 from conversations.messages import Action, ActionName, Card, Message, Question, Text
@@ -54,7 +54,7 @@ HINT_BLOCK = "hint"
 REJECT_CALLBACK = "reject_reason"
 REASON_BLOCK = "reason"
 REASON_LENGTH = 1000
-PRESS_NAMES: frozenset[str] = frozenset({"approve", "reject", "acknowledge", "withdraw", "start"})
+PRESS_NAMES: frozenset[str] = frozenset(get_args(ActionName))
 
 
 @dataclass(frozen=True)
