@@ -223,8 +223,10 @@ class PolicyBot:
                                 "I'm not sure what you mean. Here is what I can do:")
 
     def _is_policy_question(self, text: str) -> bool:
+        if not intents.plainly_a_policy_question(text):
+            return False
         entry, score = self.index.best_entry(text)
-        return intents.looks_like_question(text) and entry is not None and score >= FAQ_MIN
+        return entry is not None and score >= FAQ_MIN
 
     def _hold(self, state: State, text: str, prompt: str, as_post: str) -> Handled:
         """Keep ``text`` and ask what it is: a post (or answer) or a question for the bot."""

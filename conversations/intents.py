@@ -77,6 +77,21 @@ def looks_like_question(text: str) -> bool:
             or _ASKS_ABOUT_POLICY.search(norm) is not None)
 
 
+_POLICY_QUESTION_START = re.compile(
+    r"^(?:(?:hi|hello|hey|quick question|question)[,!.]? )?(?:can|could|may|should|must|am|"
+    r"do|does|is it|are we|are staff|would it|who (?:do|should|can)|what (?:happens|if|about|"
+    r"should|do)|how do i|where do i)\b"
+)
+
+
+def plainly_a_policy_question(text: str) -> bool:
+    """A question about the policy rather than a draft that happens to ask something:
+    it starts like one ("can I…", "who do I tell…") and is short."""
+    norm = _normalise(text)
+    return (_POLICY_QUESTION_START.match(norm) is not None and len(norm.split()) <= 40
+            and _ASKS_ABOUT_POLICY.search(norm) is not None)
+
+
 def asks_for_flow(pack: PolicyPack, text: str, intent: str) -> bool:
     """The message asks for the flow itself ("can I post this?", "check a post please"),
     rather than asking about the policy ("can I post photos of sports day?")."""

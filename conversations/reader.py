@@ -17,25 +17,30 @@ run time. Nothing here leaves the process.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 import phonenumbers
 
+from conversations.reader_patterns import WordList, bounded, compile_word_lists
 from conversations.reader_spec import Detector, ReaderSpec
 
 Span = tuple[int, int]
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[\U0001F300-\U0001FAFF])\s+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)?\b")
+# A child's name as staff write it: "Kacey in my Y2 class", "little Amelia", "Ryan Doherty 9C",
+# "the Ahmed twins", "Tyler (8R)".
+_PUPIL_NAME = re.compile(
+    r"\b([A-Z][a-z]+(?: [A-Z][a-z'-]+)?)(?= (?:in|from) (?:my|our|year|yr|y\d|reception|class|"
+    r"form|the (?:year|class))| \(?(?:Y|Yr|Year ?)\d| \(?\d{1,2}[A-Z]{1,2}\b)"
+    r"|(?<=[Ll]ittle )([A-Z][a-z]+)"
+    r"|(?<=[Tt]he )([A-Z][a-z]+)(?= (?:twins|girl|boy|lad|kids|children|brothers|sisters)\b)")
 _LEAD_IN = frozenset({"her", "his", "their", "our", "my", "the", "this", "that", "these",
                       "those", "a", "an", "your"})
-_GENERIC_SCHOOL_WORDS = frozenset({"primary", "academy", "school", "infant", "infants",
-                                   "junior", "juniors", "high", "college", "c", "of", "e", "ce",
-                                   "church", "england", "community", "secondary", "trust"})
 MAX_QUOTE = 110
 
 
@@ -92,21 +97,20 @@ class DraftReader(Protocol):
 class Reader:
     def __init__(self, spec: ReaderSpec) -> None:
         self.spec = spec
-        self._inline = {t: re.compile(_bounded(t))
+        self._inline = {t: re.compile(bounded(t))
                         for t in spec.terms() if t[0] not in "@$"}
 
     def read(self, text: str, names: KnownNames = NO_NAMES) -> tuple[Finding, ...]:
         """Every finding in ``text``, in the order of the pack's detectors, without repeats."""
         if not text.strip():
             return ()
-        compiled = _compile_lexicons(self.spec, names)
+        compiled = compile_word_lists(self.spec, names.staff, names.schools)
         # Word lists run over the lower-cased text (cheaper than case-blind matching); the
         # offsets are the same unless lower-casing changed the length (a few rare letters).
         lowered = text.lower()
         if len(lowered) != len(text):
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         sentences = _sentences(text)
-        starts = [s for s, _ in sentences]
         spans: dict[str, list[Span]] = {}
 
         def spans_of(term: str) -> list[Span]:
@@ -114,56 +118,113 @@ class Reader:
                 spans[term] = self._find(term, text, lowered, compiled, names)
             return spans[term]
 
+        hits = {d.id: list(_fire(d, text, sentences, spans_of)) for d in self.spec.detectors}
+        _settle_groups(self.spec.detectors, hits)
         # One finding per fact (and the destinations it matters for): the shortest quote,
         # which is the one that shows the fact most plainly.
         best: dict[tuple[str, tuple[str, ...]], Finding] = {}
         for detector in self.spec.detectors:
-            quote = next(iter(_fire(detector, text, sentences, starts, spans_of)), None)
-            if quote is None:
+            if not hits[detector.id]:
                 continue
+            quote = min(hits[detector.id], key=lambda h: h[1])[2]
             key = (detector.fact, detector.channels)
             if key not in best or len(quote) < len(best[key].quote):
                 best[key] = Finding(detector.fact, quote, detector.about, detector.says,
                                     detector.clauses, detector.id, detector.channels)
         return tuple(best.values())
 
-    def _find(self, term: str, text: str, lowered: str,
-              compiled: dict[str, tuple[re.Pattern[str], ...]], names: KnownNames) -> list[Span]:
+    def _find(self, term: str, text: str, lowered: str, compiled: dict[str, WordList],
+              names: KnownNames) -> list[Span]:
         if term.startswith("@"):
-            return sorted(m.span() for p in compiled[term[1:]] for m in p.finditer(lowered))
+            return compiled[term[1:]].find(lowered)
         if term == "$phone":
             return _phones(text)
         if term == "$email":
             return [m.span() for m in _EMAIL.finditer(text)]
         if term == "$fullname":
             return _full_names(text, self.spec.not_names, names)
+        if term == "$pupil_name":
+            return [m.span(m.lastindex or 0) for m in _PUPIL_NAME.finditer(text)
+                    if (m.group(m.lastindex or 0) or "").split()[0].lower()
+                    not in self.spec.not_names]
         if term in ("$staff", "$school"):
-            return sorted(m.span() for p in compiled[term] for m in p.finditer(lowered))
+            return compiled[term].find(lowered)
         return [m.span() for m in self._inline[term].finditer(lowered)]
 
 
-def _fire(detector: Detector, text: str, sentences: Sequence[Span], starts: Sequence[int],
-          spans_of: Any) -> Iterable[str]:
-    """The quotes of every place ``detector`` fires, first place first."""
+Hit = tuple[int, int, str]  # (scope number, width of the words matched, quote)
+
+
+def _fire(detector: Detector, text: str, sentences: Sequence[Span],
+          spans_of: Any) -> Iterable[Hit]:
+    """Every place ``detector`` fires: its scope's number, how wide, and the quote."""
     term_spans = []
     for term in detector.all:  # stop at the first term that is absent: most drafts end here
         found = spans_of(term)
         if not found:
             return
         term_spans.append(found)
-    scopes = [(0, len(text))] if detector.scope == "draft" else sentences
     veto_spans = [spans_of(t) for t in detector.none]
-    for lo, hi in scopes:
+    scopes = _scopes(detector.scope, text, sentences)
+    # Only the scopes where the first term occurs can hold every term.
+    firsts = [s for s, _ in sentences] if detector.scope != "draft" else [0]
+    numbers = sorted({n for b, _ in term_spans[0]
+                      for n in _scope_numbers(detector.scope, bisect.bisect_right(firsts, b) - 1,
+                                              len(scopes))})
+    for number in numbers:
+        lo, hi = scopes[number]
         picked = []
         for spans in term_spans:
-            inside = [s for s in spans if lo <= s[0] < hi]
+            inside = _within(spans, lo, hi)
             if not inside:
                 break
             picked.append(inside)
         else:
-            if any(lo <= s[0] < hi for spans in veto_spans for s in spans):
+            if any(_within(spans, lo, hi) for spans in veto_spans):
                 continue
-            yield _quote(text, _closest(picked))
+            chosen = _closest(picked)
+            width = max(e for _, e in chosen) - min(b for b, _ in chosen)
+            yield number, width, _quote(text, chosen)
+
+
+def _scope_numbers(scope: str, sentence: int, count: int) -> tuple[int, ...]:
+    """The scopes that hold a word of sentence number ``sentence``."""
+    if scope == "draft":
+        return (0,)
+    if scope == "near":  # scope i is sentence i with the one before it
+        return tuple(n for n in (sentence, sentence + 1) if 0 <= n < count)
+    return (max(sentence, 0),)
+
+
+def _within(spans: list[Span], lo: int, hi: int) -> list[Span]:
+    """The spans (sorted by start) that start in [lo, hi)."""
+    return spans[bisect.bisect_left(spans, (lo, -1)):bisect.bisect_left(spans, (hi, -1))]
+
+
+def _scopes(scope: str, text: str, sentences: Sequence[Span]) -> list[Span]:
+    if scope == "draft":
+        return [(0, len(text))]
+    if scope == "near":
+        # A sentence with the one before it: "The Year 6 boys left the toilets in a state.
+        # Animals, the lot of them." aims the insult at the boys.
+        return [(sentences[max(i - 1, 0)][0], end) for i, (_, end) in enumerate(sentences)]
+    return list(sentences)
+
+
+def _settle_groups(detectors: Sequence[Detector], hits: dict[str, list[Hit]]) -> None:
+    """Within a group (tone: at pupils, parents, the school, Ofsted...), where several fire in
+    one scope, the one whose words sit closest together is what the words are aimed at."""
+    groups: dict[str, list[Detector]] = {}
+    for d in detectors:
+        if d.group:
+            groups.setdefault(d.group, []).append(d)
+    for members in groups.values():
+        narrowest: dict[int, int] = {}
+        for d in members:
+            for number, width, _ in hits[d.id]:
+                narrowest[number] = min(width, narrowest.get(number, width))
+        for d in members:
+            hits[d.id] = [h for h in hits[d.id] if h[1] <= narrowest[h[0]]]
 
 
 def _closest(options: list[list[Span]]) -> list[Span]:
@@ -179,10 +240,10 @@ def _closest(options: list[list[Span]]) -> list[Span]:
 def _quote(text: str, spans: list[Span]) -> str:
     spans = sorted(set(spans))
     lo, hi = spans[0][0], max(e for _, e in spans)
-    before = text[:lo].rstrip()
-    lead = re.search(r"(\w+)$", before)
-    if lead and lead.group(1).lower() in _LEAD_IN and lo - len(before) <= 1:
-        lo = lead.start(1)
+    before = text[max(lo - 12, 0):lo]
+    lead = re.search(r"(\w+) $", before)
+    if lead and lead.group(1).lower() in _LEAD_IN:
+        lo -= len(before) - lead.start(1)
     if hi - lo <= MAX_QUOTE:
         return " ".join(text[lo:hi].split())
     return " … ".join(" ".join(text[s:e].split()) for s, e in spans)
@@ -198,34 +259,6 @@ def _sentences(text: str) -> list[Span]:
     if start < len(text):
         out.append((start, len(text)))
     return out
-
-
-def _bounded(pattern: str) -> str:
-    return rf"\b(?:{pattern})(?!\w)" if _starts_with_word(pattern) else rf"(?:{pattern})(?!\w)"
-
-
-def _starts_with_word(pattern: str) -> bool:
-    """Whether a pattern begins with a letter or digit (most do) rather than "£", "[", "#"."""
-    head = pattern[:2]
-    if head.startswith("\\"):
-        return head[1:] in ("d", "w")
-    return head[:1].isalnum() or head[:1] == "("
-
-
-def _patterns(alternatives: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    """One compiled pattern for the alternatives that start with a word, one for the rest.
-
-    Kept apart because a leading \\b lets the regex engine jump to word starts (a
-    lookbehind or a mixed alternation there makes it try every position).
-    """
-    words = [a for a in alternatives if _starts_with_word(a)]
-    others = [a for a in alternatives if not _starts_with_word(a)]
-    out = []
-    if words:
-        out.append(re.compile(rf"\b(?:{'|'.join(words)})(?!\w)"))
-    if others:
-        out.append(re.compile(rf"(?:{'|'.join(others)})(?!\w)"))
-    return tuple(out)
 
 
 def _phones(text: str) -> list[Span]:
@@ -247,49 +280,7 @@ def _full_names(text: str, not_names: frozenset[str], names: KnownNames) -> list
         a, b = first.group().lower(), second.group().lower()
         if a in not_names or b in not_names or f"{a} {b}" in known:
             continue
+        if a.endswith(("ing", "ed", "ly")):  # "Adding Jade": a verb, then a name
+            continue
         out.append((first.start(), second.end()))
     return out
-
-
-def _school_names(schools: Iterable[str], organisation: Iterable[str]) -> list[str]:
-    """Each school's full name and its distinctive part ("Oakfield Primary" -> "Oakfield")."""
-    out: list[str] = []
-    for name in (*schools, *organisation):
-        out.append(name)
-        core = [w for w in name.split() if w.lower().strip(".") not in _GENERIC_SCHOOL_WORDS]
-        if core and len(" ".join(core)) >= 4:
-            out.append(" ".join(core))
-    return sorted(set(out), key=lambda n: (-len(n), n))
-
-
-def _alternation(names: Iterable[str]) -> str:
-    escaped = [re.escape(n).replace(r"\ ", r"\s+") for n in names if n]
-    return "|".join(escaped) if escaped else r"(?!x)x"
-
-
-@lru_cache(maxsize=8)
-def _compile_cached(spec: ReaderSpec, staff: tuple[str, ...],
-                    schools: tuple[str, ...]) -> dict[str, tuple[re.Pattern[str], ...]]:
-    school_names = _school_names(schools, spec.organisation)
-    school_alt = _alternation(school_names)
-    org_alt = _alternation(spec.organisation)
-    out: dict[str, tuple[re.Pattern[str], ...]] = {}
-    for name, entries in spec.lexicons.items():
-        out[name] = _patterns(
-            e.replace("$school", f"(?:{school_alt})").replace("$organisation", f"(?:{org_alt})")
-            .lower() for e in entries)
-    staff_forms: list[str] = []
-    for full in staff:
-        parts = full.split()
-        staff_forms.append(full)
-        if len(parts) >= 2:
-            staff_forms += [f"{title} {parts[-1]}" for title in ("Mr", "Mrs", "Ms", "Miss", "Dr")]
-    out["$staff"] = _patterns([_alternation(
-        sorted({f.lower() for f in staff_forms}, key=len, reverse=True))])
-    out["$school"] = _patterns([school_alt.lower()])
-    return out
-
-
-def _compile_lexicons(spec: ReaderSpec,
-                      names: KnownNames) -> dict[str, tuple[re.Pattern[str], ...]]:
-    return _compile_cached(spec, tuple(sorted(names.staff)), tuple(sorted(names.schools)))

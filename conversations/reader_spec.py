@@ -16,10 +16,11 @@ from typing import Any
 import yaml
 
 # Terms filled at run time rather than from the file (see reader.yaml's header).
-BUILTIN_TERMS = frozenset({"$staff", "$school", "$phone", "$email", "$fullname"})
+BUILTIN_TERMS = frozenset({"$staff", "$school", "$phone", "$email", "$fullname",
+                           "$pupil_name"})
 # Placeholders that may appear inside a word-list pattern and are replaced by names.
 PLACEHOLDERS = ("$school", "$organisation")
-SCOPES = frozenset({"sentence", "draft"})
+SCOPES = frozenset({"sentence", "near", "draft"})
 CHANNELS = frozenset({"personal", "group", "official"})
 
 
@@ -34,6 +35,8 @@ class Detector:
     clauses: tuple[str, ...]
     scope: str = "sentence"
     channels: tuple[str, ...] = ()
+    # Detectors of one group compete: where several fire in one place, the closest wins.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def _detectors(
         out.append(Detector(
             id=str(entry["id"]), fact=fact, all=tuple(terms), none=tuple(vetoes),
             about=str(entry.get("about", "")), says=" ".join(str(entry.get("says", "")).split()),
-            clauses=cited, scope=scope, channels=channels,
+            clauses=cited, scope=scope, channels=channels, group=str(entry.get("group") or ""),
         ))
     return tuple(out)
 

@@ -92,13 +92,28 @@ class Chat:
     async def inbox(self) -> list[Message]:
         return [m for _, m in await self.app.inbox.messages(self.email)]
 
-    async def check_post(self, draft: str, answers: Sequence[Sequence[str]]) -> TurnResult:
-        """Start "can I post this?", give the draft, then answer each question in turn."""
+    async def check_post(self, draft: str, **answers: str | Sequence[str]) -> TurnResult:
+        """Start "can I post this?", give the draft, then answer every question the bot asks,
+        by its name (``channel="personal"``). A question asked that has no answer here fails
+        the test: the bot was expected to see it from the draft or not to need it."""
         await self.send("can I post this?")
-        result = await self.send(draft)
-        for values in answers:
-            result = await self.choose(*values)
-        return result
+        await self.send(draft)
+        return await self.answer_asked(**answers)
+
+    async def answer_asked(self, **answers: str | Sequence[str]) -> TurnResult:
+        """Answer each question the bot asks, by its name, until it asks none."""
+        assert self.last is not None
+        self.asked: list[str] = []
+        while True:
+            asked = [m for m in self.last.replies if isinstance(m, Question)]
+            if not asked:
+                return self.last
+            name = asked[-1].name
+            assert name in answers, f"the bot asked {name!r}: {asked[-1].prompt}"
+            assert name not in self.asked, f"the bot asked {name!r} twice"
+            self.asked.append(name)
+            value = answers[name]
+            await self.choose(*([value] if isinstance(value, str) else value))
 
 
 async def make_app(tmp_path: Path, clock: Clock | None = None) -> Application:

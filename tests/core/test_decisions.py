@@ -14,12 +14,15 @@ from tests.core.harness import (
     Chat,
 )
 
-NONE = ("none",)
+# Drafts whose words show what they need: school business (the line manager), and Trust
+# news with the Trust's resources (the line manager, then the CEO).
+BUSINESS = "Oakfield's new library opens on Monday, come and see it!"
+TRUST_RESOURCES = "The Trust's budget planning template"
 
 
-async def _request(app: Application, email: str, involvement: str) -> str:
+async def _request(app: Application, email: str, draft: str) -> str:
     chat = Chat(app, email)
-    await chat.check_post("Draft", [("personal",), NONE, NONE, ("no",), (involvement,)])
+    await chat.check_post(draft, channel="personal")
     return chat.card().request_id
 
 
@@ -32,7 +35,7 @@ async def _cards(app: Application, email: str) -> list[Card]:
 
 
 async def test_two_approvers_in_sequence(app: Application) -> None:
-    rid = await _request(app, FINANCE_OFFICER, "trust_ip")
+    rid = await _request(app, FINANCE_OFFICER, TRUST_RESOURCES)
     assert [c.title for c in await _cards(app, CEO)] == []  # not asked before step one
     director = Chat(app, FINANCE_DIRECTOR)
     await director.press("approve", rid)
@@ -56,7 +59,7 @@ async def test_two_approvers_in_sequence(app: Application) -> None:
 
 
 async def test_a_second_decision_changes_nothing(app: Application) -> None:
-    rid = await _request(app, TEACHER, "business")
+    rid = await _request(app, TEACHER, BUSINESS)
     deputy = Chat(app, DEPUTY)
     await deputy.press("approve", rid)
     before = (await app.storage.get(f"request/{rid}")).value
@@ -68,7 +71,7 @@ async def test_a_second_decision_changes_nothing(app: Application) -> None:
 
 
 async def test_a_decision_by_the_wrong_person_is_refused_and_recorded(app: Application) -> None:
-    rid = await _request(app, TEACHER, "business")
+    rid = await _request(app, TEACHER, BUSINESS)
     for intruder in (HEAD_OAK, TEACHER):
         chat = Chat(app, intruder)
         await chat.press("approve", rid)
@@ -79,7 +82,7 @@ async def test_a_decision_by_the_wrong_person_is_refused_and_recorded(app: Appli
 
 
 async def test_rejection_needs_a_reason_and_tells_the_requester(app: Application) -> None:
-    rid = await _request(app, TEACHER, "business")
+    rid = await _request(app, TEACHER, BUSINESS)
     deputy = Chat(app, DEPUTY)
     await deputy.press("reject", rid, comment="  ")
     deputy.assert_reply("Please give a reason")
@@ -91,7 +94,7 @@ async def test_rejection_needs_a_reason_and_tells_the_requester(app: Application
 
 
 async def test_withdrawal_while_pending(app: Application) -> None:
-    rid = await _request(app, TEACHER, "business")
+    rid = await _request(app, TEACHER, BUSINESS)
     await Chat(app, DEPUTY).press("withdraw", rid)  # not theirs to withdraw
     teacher = Chat(app, TEACHER)
     await teacher.send(f"withdraw {rid}")
@@ -108,7 +111,7 @@ async def test_withdrawal_while_pending(app: Application) -> None:
 
 
 async def test_lists_for_requester_and_approver(app: Application) -> None:
-    rid = await _request(app, TEACHER, "business")
+    rid = await _request(app, TEACHER, BUSINESS)
     teacher = Chat(app, TEACHER)
     await teacher.send("my requests")
     teacher.assert_reply(rid, "waiting for approval")

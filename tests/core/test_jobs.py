@@ -30,8 +30,8 @@ def at(clock: Clock, moment: datetime) -> datetime:
 
 async def post_for_deputy(app: Application, email: str = TEACHER) -> dict:
     chat = Chat(app, email)
-    await chat.check_post("Our new library", [("personal",), ("none",), ("none",), ("no",),
-                                              ("business",)])
+    await chat.check_post("Oakfield's new library opens on Monday, come and see it!",
+                          channel="personal")
     record = await app.storage.get(f"request/{chat.card().request_id}")
     assert record is not None
     return record.value
@@ -195,8 +195,8 @@ async def test_escalation_skips_the_requester(app: Application, clock: Clock) ->
     # The CEO is away and delegates to the deputy; the deputy's manager is the requester.
     await Chat(app, CEO).send("away until 2026-03-31, delegate to daniel.osei@northbrook.example")
     head = Chat(app, HEAD_OAK)
-    await head.check_post("Oakfield news", [("personal",), ("none",), ("none",), ("no",),
-                                            ("business",)])
+    await head.check_post("Oakfield's new library opens on Monday, come and see it!",
+                          channel="personal")
     record = (await app.storage.get(f"request/{head.card().request_id}")).value
     assert record["steps"][0]["approver"] == DEPUTY
     await run(app, clock, asked(record) + timedelta(hours=72))
