@@ -32,6 +32,14 @@ MIN_SCORE = 2.0  # clause ranking (BM25) floor
 FAQ_MIN = 6.0  # a common question answers only when it fits at least this well (BM25)
 K1, B = 1.4, 0.6
 B_FAQ = 0.75
+# Someone else did something ("a colleague has posted…", "a parent keeps sharing…"): the
+# person wants to know whom to tell, so answers that say so rank higher.
+_OTHERS_POSTED = re.compile(
+    r"\b(?:a|my|our|one of (?:the|my|our)|another|someone|somebody|colleague|parent|mum|dad|"
+    r"pupils?|students?|girls|boys|kids|he|she|they|staff)\b[^.?!]{0,60}?\b(?:has|have|had|"
+    r"keeps?|is|are|been|was)? ?(?:post(?:ed|ing)|put|shared|sharing|sent|sending|uploaded|"
+    r"made|calling|saying|leaked|being (?:horrible|nasty))\b")
+REPORT_BOOST = 1.5
 
 
 def _stem(word: str) -> str:
@@ -113,6 +121,7 @@ class PolicyIndex:
 
     def best_entry(self, question: str) -> tuple[FaqEntry | None, float]:
         query = set(tokens(question, self.synonyms))
+        about_others = _OTHERS_POSTED.search(question.lower()) is not None
         best: tuple[float, FaqEntry | None] = (0.0, None)
         for entry, bag in self.entries:
             length = sum(bag.values())
@@ -122,6 +131,8 @@ class PolicyIndex:
                 if tf:
                     norm = tf * (K1 + 1) / (tf + K1 * (1 - B_FAQ + B_FAQ * length / self.entry_avg))
                     score += self.entry_idf[term] * norm
+            if about_others and entry.verdict == "report":
+                score *= REPORT_BOOST
             if score > best[0]:
                 best = (score, entry)
         return best[1], round(best[0], 3)
