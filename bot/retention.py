@@ -19,7 +19,12 @@ from bot.tx import Tx, iso
 from conversations.requests import OPEN_STATES
 from storage.base import Delete, Put, Storage
 
-PERSONAL_FIELDS = ("draft", "answers", "answer_values", "comment", "account", "warnings")
+# "findings" quote the draft's words; "dispute" is the requester's own reason.
+PERSONAL_FIELDS = ("draft", "answers", "answer_values", "comment", "account", "warnings",
+                   "findings", "dispute")
+# What a conversation may hold of a draft: a flow under way, a finished check kept so it can be
+# disputed or checked again, or a message held while the bot asks what it is.
+CONVERSATION_CONTENT = ("flow", "last_check", "held")
 CURSOR = "meta/retention"
 SEEN_DAYS = 7
 
@@ -92,7 +97,8 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     recent = iso(now - timedelta(days=SEEN_DAYS))
     out.other += [k for k, rec in await storage.scan("seen/") if rec.value.get("at", "") < recent]
     for key, rec in await storage.scan("conversation/"):
-        if rec.value.get("flow") and rec.value.get("updated_at", "") < cutoff:
+        if (any(rec.value.get(k) for k in CONVERSATION_CONTENT)
+                and rec.value.get("updated_at", "") < cutoff):
             out.other.append(key)
     return out
 

@@ -437,7 +437,7 @@ class PolicyBot:
                 "Please say why what I noticed is not what the post means: your line manager "
                 "will read it.")]), state)
         tx.append_audit(self.clock(), {
-            "event": "finding_disputed", "actor": person.email, "reason": reason,
+            "event": "finding_disputed", "actor": person.email, "comment": reason,
             "found": [f.get("fact") for f in last.get("findings") or ()]})
         accounts = await load_accounts(tx, person)
         progress = self.runner.resume({**last, "seq": state.get("seq", 0)}, person, accounts,

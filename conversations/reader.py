@@ -110,6 +110,9 @@ class Reader:
         lowered = text.lower()
         if len(lowered) != len(text):
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        # Attachment names and hashtags join words with "_" ("sports_day.jpg"): read them
+        # as words. Same length, so every offset still points into the draft as typed.
+        lowered = lowered.replace("_", " ")
         sentences = _sentences(text)
         spans: dict[str, list[Span]] = {}
 
@@ -120,15 +123,15 @@ class Reader:
 
         hits = {d.id: list(_fire(d, text, sentences, spans_of)) for d in self.spec.detectors}
         _settle_groups(self.spec.detectors, hits)
-        # One finding per fact (and the destinations it matters for): the shortest quote,
-        # which is the one that shows the fact most plainly.
+        # One finding per fact (and the destinations it matters for): the first detector's,
+        # as the pack lists the most telling ones first.
         best: dict[tuple[str, tuple[str, ...]], Finding] = {}
         for detector in self.spec.detectors:
             if not hits[detector.id]:
                 continue
             quote = min(hits[detector.id], key=lambda h: h[1])[2]
             key = (detector.fact, detector.channels)
-            if key not in best or len(quote) < len(best[key].quote):
+            if key not in best:
                 best[key] = Finding(detector.fact, quote, detector.about, detector.says,
                                     detector.clauses, detector.id, detector.channels)
         return tuple(best.values())
@@ -240,6 +243,12 @@ def _closest(options: list[list[Span]]) -> list[Span]:
 def _quote(text: str, spans: list[Span]) -> str:
     spans = sorted(set(spans))
     lo, hi = spans[0][0], max(e for _, e in spans)
+    # Whole words: "sports_day.jpg", not "day.jpg".
+    while lo > 0 and (text[lo - 1].isalnum() or text[lo - 1] in "_-."):
+        lo -= 1
+    while hi < len(text) and (text[hi].isalnum() or text[hi] in "_-") or (
+            hi + 1 < len(text) and text[hi] == "." and text[hi + 1].isalnum()):
+        hi += 1
     before = text[max(lo - 12, 0):lo]
     lead = re.search(r"(\w+) $", before)
     if lead and lead.group(1).lower() in _LEAD_IN:

@@ -23,8 +23,8 @@ from tests.core.harness import (
 
 
 @pytest.mark.parametrize("phrase", [
-    "can I post this?", "Is it ok to share a photo from today?", "check my post please",
-    "I'd like to post something about our trip", "can i retweet the school's tweet?",
+    "can I post this?", "Is it ok to share this?", "check my post please",
+    "I'd like to post something about our trip", "can i retweet this?",
 ])
 async def test_ordinary_phrasings_start_a_post_check(app: Application, phrase: str) -> None:
     chat = Chat(app, TEACHER)
@@ -33,16 +33,42 @@ async def test_ordinary_phrasings_start_a_post_check(app: Application, phrase: s
 
 
 @pytest.mark.parametrize(("phrase", "first_prompt"), [
-    ("can I post about the bus stop?", "Paste the text"),
-    ("Can I post about our anti-bullying week?", "Paste the text"),
-    ("is it ok to share a report card photo?", "Paste the text"),
+    ("I'd like to post about the bus stop", "Paste the text"),
+    ("I'd like to post something about our anti-bullying week", "Paste the text"),
+    ("I want to post a report card photo", "Paste the text"),
     ("I'm worried about a colleague's post", "What is it about?"),
-    ("can we set up a new account for the trust?", "Which platform"),
+    ("I want to set up a new account for the trust", "Which platform"),
 ])
 async def test_the_earliest_phrase_decides_the_flow(app: Application, phrase: str,
                                                     first_prompt: str) -> None:
     chat = Chat(app, TEACHER)
     await chat.send(phrase)
+    assert chat.question.prompt.startswith(first_prompt)
+
+
+@pytest.mark.parametrize(("phrase", "flow", "label", "first_prompt"), [
+    ("can I post about the bus stop?", "check_post", "Check a post", "Paste the text"),
+    ("Can I post about our anti-bullying week?", "check_post", "Check a post",
+     "Paste the text"),
+    ("is it ok to share a report card photo?", "check_post", "Check a post", "Paste the text"),
+    ("Is it ok to share a photo from today?", "check_post", "Check a post", "Paste the text"),
+    ("can i retweet the school's tweet?", "check_post", "Check a post", "Paste the text"),
+    ("can we set up a new account for the trust?", "new_account", "Request a new account",
+     "Which platform"),
+])
+async def test_a_question_about_the_policy_is_answered_with_the_flow_to_start(
+    app: Application, phrase: str, flow: str, label: str, first_prompt: str,
+) -> None:
+    chat = Chat(app, TEACHER)
+    await chat.send(phrase)
+    assert chat.last is not None
+    assert not [m for m in chat.last.replies if isinstance(m, Question)]  # no flow started
+    assert (await app.storage.get(f"conversation/{TEACHER}")) is None
+    card = chat.card()
+    assert dict(card.fields)["Clauses"]  # answered from the policy, citing its clauses
+    start = [a for a in card.actions if a.name == "start" and a.value == flow]
+    assert [a.label for a in start] == [label]
+    await chat.press("start", "", value=flow)
     assert chat.question.prompt.startswith(first_prompt)
 
 
@@ -65,8 +91,9 @@ async def test_a_restart_resumes_at_the_same_question(tmp_path: Path) -> None:
     first = await make_app(tmp_path, clock)
     chat = Chat(first, TEACHER)
     await chat.send("can I post this?")
-    await chat.send("Our choir sang beautifully")
+    await chat.send("Our choir sang beautifully [photo of the choir]")
     asked = chat.question
+    assert asked.name == "channel"
     await first.close()
 
     second = await make_app(tmp_path, clock)
@@ -75,16 +102,17 @@ async def test_a_restart_resumes_at_the_same_question(tmp_path: Path) -> None:
     resumed = [m for m in again.last.replies if isinstance(m, Question)]
     assert resumed and resumed[0].token == asked.token
     await again.choose("personal", token=asked.token)
-    assert again.question.prompt.startswith("Does it involve any of these?")
+    assert again.question.prompt.startswith("Does it show any pupils")
     await second.close()
 
 
 async def test_an_old_question_cannot_be_answered_twice(app: Application) -> None:
     chat = Chat(app, TEACHER)
     await chat.send("can I post this?")
-    await chat.send("draft")
+    await chat.send("Our choir sang beautifully [photo of the choir]")
     old = chat.question
     await chat.choose("personal")
+    assert chat.question.name == "pupils_shown"  # the flow is still under way
     state_before = (await app.storage.get(f"conversation/{TEACHER}")).value
     result = await chat.choose("official", token=old.token)
     assert result.stale
@@ -117,24 +145,29 @@ async def test_cancel_and_start_again(app: Application) -> None:
 async def test_typed_answers_to_buttons(app: Application) -> None:
     chat = Chat(app, TEACHER)
     await chat.send("can I post this?")
-    await chat.send("draft")
+    await chat.send("Just accepted her friend request. Photos from the school trip below "
+                    "[photos of the trip]")
     await chat.send("My own personal account")
-    assert chat.question.prompt.startswith("Does it involve")
-    await chat.send("7")
-    assert chat.question.prompt.startswith("Could any of these")
+    assert chat.question.prompt.startswith("Who is the person")
+    await chat.send("5")
+    assert chat.question.prompt.startswith("Does it show any pupils")
     await chat.send("banana")
     chat.assert_reply("Please choose from the options")
+    state = (await app.storage.get(f"conversation/{TEACHER}")).value
+    assert state["answers"]["channel"] == ["personal"]
+    assert state["answers"]["connection"] == ["other"]
 
 
 async def test_ask_about_the_policy_in_own_words(app: Application) -> None:
     chat = Chat(app, TEACHER)
     await chat.send("can I accept a friend request from a parent?")
     card = chat.card()
-    assert card.title == "What the policy says"
+    assert card.title == "“can I accept a friend request from a parent?”"
+    assert card.body.startswith("No:")  # the verdict first
     clauses = dict(card.fields)["Clauses"].split(", ")
     assert {"6.6", "6.7"} <= set(clauses[:2])
     await chat.send("what is the capital of France?")
-    chat.assert_reply("couldn't find anything in the policy")
+    chat.assert_reply("couldn't find that in the policy")
 
 
 async def test_help_offers_every_flow(app: Application) -> None:
@@ -148,7 +181,7 @@ async def test_help_offers_every_flow(app: Application) -> None:
 
 async def test_central_account_goes_to_the_ceo(app: Application) -> None:
     chat = Chat(app, COMMS)
-    await chat.send("can we set up a new account for the trust?")
+    await chat.send("we need to set up a new account for the trust")
     await chat.choose("linkedin")
     for answer in ("Northbrook Learning Trust", "Recruitment", "Tom Hargreaves"):
         await chat.send(answer)

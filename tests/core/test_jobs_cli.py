@@ -10,7 +10,8 @@ from tests.core.test_pack_and_cli import run
 def test_jobs_purge_and_delegate_commands(tmp_path: Path) -> None:
     env = {"POLICYBOT_DB": str(tmp_path / "db" / "policybot.json")}
     chat = run("chat", "--as", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env,
-               stdin="can I post this?\nOur library opens\n1\n7\n10\n1\n1\nquit\n")
+               stdin="can I post this?\nOakfield's new library opens on Monday\n1\nquit\n")
+    assert "Please choose" not in chat.stdout  # the one question asked (where) was answered
     assert "to Daniel Osei: [ Approval needed: SM-0001" in chat.stdout, chat.stdout
     listed = run("jobs", "list", cwd=tmp_path, env=env)
     assert listed.returncode == 0 and "remind SM-0001" in listed.stdout
@@ -22,7 +23,8 @@ def test_jobs_purge_and_delegate_commands(tmp_path: Path) -> None:
     dry = run("purge", "--dry-run", "--at", "2032-06-01T00:00:00Z", cwd=tmp_path, env=env)
     assert dry.returncode == 0 and "SM-0001" in dry.stdout and "dry run" in dry.stdout
     exported = run("export", "--format", "json", cwd=tmp_path, env=env)
-    assert "Our library opens" in exported.stdout  # the dry run removed nothing
+    # The dry run removed nothing.
+    assert "Oakfield's new library opens on Monday" in exported.stdout
     bad = run("delegate", "daniel.osei@northbrook.example", "--to",
               "daniel.osei@northbrook.example", "--until", "2030-01-01", cwd=tmp_path, env=env)
     assert bad.returncode == 1 and "yourself" in bad.stderr

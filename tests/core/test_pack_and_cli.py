@@ -24,12 +24,28 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
-def broken_pack(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(default_pack_path().read_text())
+def broken_pack(tmp_path: Path, edit, edit_reader=None) -> Path:  # type: ignore[no-untyped-def]
+    """A copy of the shipped pack, changed by ``edit``, beside its reader and question files
+    (``edit_reader`` changes the reader file)."""
+    shipped = default_pack_path()
+    data = yaml.safe_load(shipped.read_text())
     edit(data)
     path = tmp_path / "pack.yaml"
     path.write_text(yaml.safe_dump(data))
+    reader = yaml.safe_load((shipped.parent / "reader.yaml").read_text())
+    if edit_reader is not None:
+        edit_reader(reader)
+    (tmp_path / "reader.yaml").write_text(yaml.safe_dump(reader, allow_unicode=True))
+    (tmp_path / "faq.yaml").write_text((shipped.parent / "faq.yaml").read_text())
     return path
+
+
+def check_post_rule(data: dict, rule_id: str) -> dict:
+    return next(r for r in data["flows"]["check_post"]["rules"] if r["id"] == rule_id)
+
+
+def detector(data: dict, detector_id: str) -> dict:
+    return next(d for d in data["detectors"] if d["id"] == detector_id)
 
 
 def test_shipped_pack_is_valid_and_cites_real_clauses() -> None:
@@ -37,17 +53,30 @@ def test_shipped_pack_is_valid_and_cites_real_clauses() -> None:
     cited = {c for f in pack.flows.values() for r in f.rules for c in r.clauses}
     assert cited <= set(pack.clauses)
     assert str(pack.next_review) == "2027-01-01"
+    assert pack.reader is not None and pack.faq
+
+
+def test_an_unchanged_copy_of_the_pack_loads(tmp_path: Path) -> None:
+    """The broken packs below differ from the shipped one only by their edit."""
+    load_pack(broken_pack(tmp_path, lambda d: None))
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
     (lambda d: d["flows"]["check_post"]["rules"][1].update(clauses=["7.9"]),
      "rules[1] (personal-information): cites clause 7.9, which the pack does not define"),
-    (lambda d: d["flows"]["check_post"]["rules"][15].update(approvers=["deputy_head"]),
-     "rules[15] (business-on-personal): unknown approver role 'deputy_head'"),
+    (lambda d: check_post_rule(d, "business-on-personal").update(approvers=["deputy_head"]),
+     "rules[20] (business-on-personal): unknown approver role 'deputy_head'"),
     (lambda d: d["flows"]["check_post"]["questions"][2].update(ask_if={"channel": "carrier"}),
-     "questions[2] (account): ask_if expects ['carrier'] from 'channel'"),
+     "questions[2] (account): ask_if or skip_if expects ['carrier'] from 'channel'"),
+    (lambda d: d["flows"]["check_post"]["questions"][4].update(ask_if={"found": "photos"}),
+     "questions[4] (pupils_shown): ask_if or skip_if expects ['photos'] from 'found'"),
     (lambda d: d["flows"]["check_post"]["rules"][1].update(when={"colour": "red"}),
      "refers to 'colour', which is not a question of this flow"),
+    (lambda d: check_post_rule(d, "derogatory").update(when={"found": ["derogatory", "rude"]}),
+     "rules[11] (derogatory): looks for ['rude'], which the reader file's `facts` does not "
+     "define"),
+    (lambda d: d["flows"]["check_post"]["questions"][0].update(reads=False),
+     "rules[1] (personal-information): refers to 'found', which is not a question"),
     (lambda d: d["flows"]["new_account"]["rules"].pop(),
      "flows.new_account: the path"),
     (lambda d: d["flows"]["check_post"]["questions"][2].update(ask_if=["channel"]),
@@ -66,6 +95,39 @@ def test_pack_errors_name_the_file_and_the_place(tmp_path: Path, edit, expected:
         caught.value.problems
 
 
+@pytest.mark.parametrize(("edit_reader", "expected"), [
+    (lambda r: r["lexicons"]["insult"].append("useless("),
+     "reader.yaml: lexicons.insult[{n}]: pattern 'useless(' does not compile"),
+    (lambda r: detector(r, "derogatory-pupils").update(all=["@pupils", "@insults"]),
+     "(derogatory-pupils): uses the word list @insults, which `lexicons` does not define"),
+    (lambda r: detector(r, "derogatory-pupils").update(fact="rude"),
+     "(derogatory-pupils): finds the fact 'rude', which `facts` does not define"),
+    (lambda r: detector(r, "harassment").update(clauses=["10.99"]),
+     "(harassment): cites clause 10.99, which the pack does not define"),
+    (lambda r: detector(r, "addressing-parents").update(channels=["email"]),
+     "(addressing-parents): channels must be among"),
+    (lambda r: r["facts"].pop("derogatory"),
+     "rules[11] (derogatory): looks for ['derogatory'], which the reader file's `facts` does "
+     "not define"),
+])
+def test_reader_errors_name_the_file_and_the_place(tmp_path: Path, edit_reader,
+                                                   expected: str) -> None:
+    shipped = yaml.safe_load((default_pack_path().parent / "reader.yaml").read_text())
+    expected = expected.format(n=len(shipped["lexicons"]["insult"]))
+    path = broken_pack(tmp_path, lambda d: None, edit_reader)
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert any(expected in p for p in caught.value.problems), caught.value.problems
+    assert all(p.startswith(str(tmp_path)) for p in caught.value.problems)
+
+
+def test_a_missing_reader_file_is_named(tmp_path: Path) -> None:
+    path = broken_pack(tmp_path, lambda d: d.update(reader="missing.yaml"))
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert f"{tmp_path / 'missing.yaml'}: top level: cannot be read" in caught.value.problems[0]
+
+
 def test_unreachable_question_is_reported(tmp_path: Path) -> None:
     def edit(d: dict) -> None:
         # Refusing every channel makes every later question unreachable.
@@ -75,8 +137,8 @@ def test_unreachable_question_is_reported(tmp_path: Path) -> None:
     path = broken_pack(tmp_path, edit)
     with pytest.raises(PackError) as caught:
         load_pack(path)
-    assert any("questions[3] (people): is never asked on any path" in p
-               for p in caught.value.problems)
+    assert any("questions[3] (connection): is never asked on any path" in p
+               for p in caught.value.problems), caught.value.problems
 
 
 def test_policy_check_command(tmp_path: Path) -> None:
@@ -106,8 +168,9 @@ def test_directory_import_show_and_export(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
     chat = run("chat", "--as", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env,
-               stdin="can I post this?\nSports day pictures, names Amy B.\n1\n7\n10\n2\n3\nquit\n")
+               stdin="can I post this?\nSports day pictures, names Amy B.\n1\n2\nquit\n")
     assert chat.returncode == 0, chat.stderr
+    assert "Please choose" not in chat.stdout  # every typed answer was taken
     assert "to Joanne Clarke: [ Approval needed: SM-0001" in chat.stdout
     decided = run("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
                   stdin="pending for me\na\nquit\n")

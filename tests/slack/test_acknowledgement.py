@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tests.slack.conftest import DANIEL, LUCY, SOPHIE
 from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import PASTE, ask_to_post, record
+from tests.slack.test_journeys import OPINION, PASTE, ask_to_post, record
 
 SORRY = "Sorry, something went wrong on my side"
 SOPHIES_STATE = "conversation/sophie.bennett@northbrook.example"
@@ -42,7 +42,7 @@ async def test_a_message_is_committed_before_slack_gets_its_answer(slack: SlackH
 async def test_a_decision_is_committed_before_slack_gets_its_answer(slack: SlackHarness
                                                                      ) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     message, block, button = daniel.with_action(
         lambda e: e.get("type") == "button" and e["text"]["text"] == "Approve")
     slack.fake.hold("chat.update")
@@ -92,7 +92,7 @@ async def test_a_slow_commit_is_acknowledged_in_time_and_still_carried_out(
 async def test_a_reason_that_cannot_be_committed_keeps_the_modal_open(slack: SlackHarness
                                                                        ) -> None:
     lucy, sophie = slack.user(LUCY), slack.user(SOPHIE)  # Sophie is Lucy's line manager
-    await ask_to_post(lucy, "An opinion about the new bus timetable")
+    await ask_to_post(lucy, OPINION + "I think the new bus timetable works")
     await sophie.press("Reject")
     assert slack.fake.calls_to("views.open")
     slack.adapter.identity._emails.clear()  # who Sophie is must be asked of Slack again...

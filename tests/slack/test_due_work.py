@@ -14,7 +14,7 @@ from conversations.timers import parse
 from conversations.worktime import add_working_hours
 from tests.slack.conftest import DANIEL, JOANNE, SOPHIE
 from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import ask_to_post, buttons, header, record
+from tests.slack.test_journeys import OPINION, ask_to_post, buttons, header, record
 
 ESCALATED = "Escalated to Joanne Clarke after 72 working hours without a decision."
 
@@ -42,7 +42,7 @@ def reminders_to(slack: SlackHarness, channel: str) -> list[str]:
 
 async def test_a_reminder_reaches_the_approver_in_slack(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     [card] = daniel.messages()
     # (Digests and policy review notices may fall due too, depending on the date.)
     assert "reminded" not in await run_due_work(slack,
@@ -68,7 +68,7 @@ async def test_a_reminder_reaches_the_approver_in_slack(slack: SlackHarness) -> 
 async def test_an_escalation_reaches_the_next_approver_and_the_requester(
         slack: SlackHarness) -> None:
     sophie, daniel, joanne = slack.user(SOPHIE), slack.user(DANIEL), slack.user(JOANNE)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     [daniels_card] = daniel.messages()
     assert not joanne.messages()
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.slack.conftest import DANIEL, GHOST, SOPHIE, STRANGER
 from tests.slack.harness import SlackHarness, sign
-from tests.slack.test_journeys import ask_to_post, header
+from tests.slack.test_journeys import OPINION, ask_to_post, header
 
 NOT_SET_UP = "you're not set up to use this bot yet"
 
@@ -158,7 +158,7 @@ async def test_an_approver_card_that_fails_is_kept_and_delivered_later(
     # Slack answers conversations.open with an error: the card stays in the outbox.
     slack.fake.fail_next("conversations.open", status=200, error="internal_error",
                          retry_after=None)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     failed = [c for c in slack.fake.calls_to("conversations.open") if not c.ok]
     assert [c.args["users"] for c in failed] == [DANIEL]
     [card] = daniel.messages()

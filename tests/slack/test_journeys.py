@@ -9,21 +9,24 @@ from tests.slack.fake_slack import Posted
 from tests.slack.harness import SlackHarness, SlackUser
 from tests.slack.limits import assert_within_limits
 
-OPINION = "An opinion that could be taken as the Trust's or a school's"
-NONE = "None of these"
+# Words that make a draft an opinion that could be taken as the school's (4.2): the bot reads
+# them and the post needs the line manager's approval.
+OPINION = "Speaking as head of year, "
 PASTE = ("Paste the text of your post. For a picture, video or link, describe it or paste the "
          "link (and any caption).")
 
 
 async def ask_to_post(user: SlackUser, draft: str) -> None:
-    """A post that needs the line manager's approval (an opinion, on a personal account)."""
+    """A post that needs the line manager's approval (the draft shows an opinion that could
+    be taken as the school's, and goes on a personal account): one answer after the draft."""
+    assert draft.startswith(OPINION)
     await user.say("can I post this?")
     await user.say(draft)
     await user.press("My own personal account")
-    await user.tick(NONE)
-    await user.tick(NONE)
-    await user.press("No")
-    await user.tick(OPINION)
+
+
+def slack_escaped_texts(user: SlackUser) -> str:
+    return user.texts().replace("&amp;", "&")
 
 
 def buttons(message: Posted) -> list[str]:
@@ -48,14 +51,12 @@ async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:
     assert "Paste the text of your post" in sophie.texts()
     await sophie.say("Our Year 4 trip to the museum was brilliant & the children loved it")
     await sophie.press("My own personal account")
-    await sophie.tick(NONE)
-    await sophie.tick(NONE)
-    await sophie.press("No")
-    await sophie.tick(OPINION)
     assert "Needs approval: request SM-0001" in sophie.texts()
-    # Each answered question now shows its answer and has no buttons left to press.
+    # The bot read the draft: school business on a personal account (4.1), said in its words.
+    assert "I noticed “Our Year 4 trip”" in slack_escaped_texts(sophie)
+    # The answered question now shows its answer and has no buttons left to press.
     answered = [m for m in sophie.messages() if "Your answer" in "".join(str(m.blocks))]
-    assert len(answered) == 5 and all(not buttons(m) and m.updates == 1 for m in answered)
+    assert len(answered) == 1 and all(not buttons(m) and m.updates == 1 for m in answered)
     assert "Your answer: *My own personal account*" in sophie.texts()
 
     [card] = daniel.messages()
@@ -74,12 +75,12 @@ async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:
     assert header(outcome) == "Approved: SM-0001"
     assert "You may post it now." in sophie.texts()
     assert (await record(slack, "SM-0001"))["status"] == "approved"
-    assert assert_within_limits(slack.fake.calls) > 10
+    assert assert_within_limits(slack.fake.calls) >= 6
 
 
 async def test_a_rejection_asks_for_a_reason_in_a_modal(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    await ask_to_post(sophie, "A photo of our new library with the children's names")
+    await ask_to_post(sophie, OPINION + "I think our new library is the best in town")
     pressed = await daniel.press("Reject")
     [opened] = slack.fake.calls_to("views.open")
     assert opened.args["trigger_id"] == pressed["trigger_id"]
@@ -142,7 +143,7 @@ async def test_a_concern_reaches_the_headteacher_and_the_dpo(slack: SlackHarness
 
 async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarness) -> None:
     sophie, daniel, joanne = slack.user(SOPHIE), slack.user(DANIEL), slack.user(JOANNE)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     before = await record(slack, "SM-0001")
     message, block, button = daniel.with_action(
         lambda e: e.get("type") == "button" and e["text"]["text"] == "Approve")
@@ -162,7 +163,7 @@ async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarne
 async def test_a_reject_by_someone_else_gets_no_modal_and_is_refused(
         slack: SlackHarness) -> None:
     sophie, daniel, joanne = slack.user(SOPHIE), slack.user(DANIEL), slack.user(JOANNE)
-    await ask_to_post(sophie, "Our school's view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     before = await record(slack, "SM-0001")
     message, block, button = daniel.with_action(
         lambda e: e.get("type") == "button" and e["text"]["text"] == "Reject")
@@ -194,12 +195,16 @@ async def test_a_photo_shared_in_the_dm_is_answered(slack: SlackHarness) -> None
                                   "channel": sophie.dm, "channel_type": "im", "ts": "8.8",
                                   "text": "can I post this?", "files": files, "upload": True})
     assert response.status == 200
-    assert PASTE in str(sophie.messages()[-1].blocks)  # answered, not ignored
-    await sophie.say("Sports day was a great success, well done everyone")
+    # The photo is the draft: the bot read its name and asks where it will go.
+    assert "Where will it go?" in str(sophie.messages()[-1].blocks)
     await sophie.press("My own personal account")
+    # Sports day pictures: the bot asks about the pupils shown, saying what it noticed.
+    assert "Does it show any pupils" in sophie.texts()
+    assert "I noticed “sports_day.jpg”" in sophie.texts()
     state = await slack.application.storage.get(
         "conversation/sophie.bennett@northbrook.example")
     assert state is not None
+    assert state.value["answers"]["draft"] == ["[attached file “sports_day.jpg”]"]
     assert not [c for c in slack.fake.calls if c.method.startswith("files.")]  # never fetched
     # The photo alone, then with a caption, as the draft itself.
     await sophie.say("cancel")
@@ -222,8 +227,8 @@ def body_sections(message: Posted, marker: str) -> list[str]:
 
 async def test_a_long_draft_is_shown_whole_on_the_approvers_card(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    draft = "\n".join(f"Day {i}: our Year 4 trip & what the class learned there. " * 10
-                      for i in range(12))
+    draft = OPINION + "\n".join(f"Day {i}: our Year 4 trip & what the class learned there. " * 10
+                                for i in range(12))
     assert len(draft) > 6_000
     await ask_to_post(sophie, draft)
     [card] = daniel.messages()
@@ -239,7 +244,7 @@ async def test_a_long_draft_is_shown_whole_on_the_approvers_card(slack: SlackHar
 
 async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    draft = ("Tom & Jerry <script> said > less. " * 300)[:9_999] + "!"
+    draft = (OPINION + "Tom & Jerry <script> said > less. " * 300)[:9_999] + "!"
     assert len(draft) == 10_000
     await ask_to_post(sophie, draft)
     assert (await record(slack, "SM-0001"))["draft"] == draft  # kept whole, as typed
@@ -247,7 +252,7 @@ async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) ->
     body = body_sections(card, "Tom &amp; Jerry")
     # Spread over several sections; only what is over Slack's total for a message is cut.
     assert len(body) > 1 and all(len(text) <= 3000 for text in body)
-    assert body[0].startswith("Tom &amp; Jerry &lt;script&gt; said &gt; less.")
+    assert body[0].startswith(OPINION + "Tom &amp; Jerry &lt;script&gt; said &gt; less.")
     assert body[-1].endswith("…") and sum(map(len, body)) > 8_000
     assert "<script>" not in "".join(body)
     assert "the full text is kept in the record of SM-0001" in daniel.texts()
@@ -259,7 +264,7 @@ async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) ->
 async def test_every_message_sent_stays_within_block_kit_limits(slack: SlackHarness) -> None:
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
     long_words = "x" * 400
-    await ask_to_post(sophie, f"{long_words} & <@U123> <!channel> " * 30)
+    await ask_to_post(sophie, OPINION + f"{long_words} & <@U123> <!channel> " * 30)
     await sophie.say("what does the policy say about photos of pupils?")
     await sophie.say("my requests")
     await daniel.say("pending")

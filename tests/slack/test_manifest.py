@@ -11,7 +11,7 @@ from bot.cli import main
 from tests.slack.conftest import SOPHIE
 from tests.slack.fake_slack import BOT_USER
 from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import ask_to_post
+from tests.slack.test_journeys import OPINION, ask_to_post
 
 # What each Web API method and event needs (Slack's method and event reference pages).
 METHOD_SCOPES: dict[str, set[str]] = {
@@ -78,7 +78,7 @@ async def test_the_manifest_matches_what_the_adapter_uses(slack: SlackHarness) -
     assert "What would you like to do?" in sophie.texts()
 
     # Scopes: exactly what the Web API calls made in a whole journey and the events need.
-    await ask_to_post(sophie, "A post that needs approval")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     await slack.user("UDANIEL").press("Reject")
     called = {c.method for c in slack.fake.calls}
     assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)

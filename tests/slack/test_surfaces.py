@@ -13,7 +13,7 @@ from storage.tinydb_store import TinyDBStorage
 from tests.slack.conftest import DANIEL, SOPHIE, STRANGER, slack_config
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.harness import SlackHarness, poll
-from tests.slack.test_journeys import buttons, header
+from tests.slack.test_journeys import OPINION, buttons, header
 
 MENU = ["Check a post", "New account", "Report a concern", "My requests", "Pending for me"]
 
@@ -76,7 +76,7 @@ async def test_pending_for_me_lists_cards_that_can_be_decided(slack: SlackHarnes
     from tests.slack.test_journeys import ask_to_post
 
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
-    await ask_to_post(sophie, "Our view on the new bus timetable")
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     await daniel.say("pending for me")
     listed = daniel.messages()[-1]
     assert header(listed) == "Approval needed: SM-0001 · Post check"
