@@ -10,11 +10,16 @@ from tests.teams.harness import TeamsUser, button, texts_of
 TEACHER = "daniel.osei@northbrook.example"  # Oakfield Primary; line manager: joanne.clarke
 HEAD = "joanne.clarke@northbrook.example"  # headteacher of Oakfield Primary
 CEO = "helen.whitfield@northbrook.example"
-DRAFT = "Proud of our Year 6 choir at the county festival today!"
-# Where / People / Tone / Pupils shown / Includes: an opinion that could be the school's,
-# which needs the line manager's approval (rule attributable-opinion, clause 4.2).
+DRAFT = "Proud of our Year 6 choir at the county festival today! [photo of the choir on stage]"
+# The bot reads pictures of school life in the draft: on a personal account, with consent for
+# the pupils shown, they need the headteacher's authorisation (6.6, with 4.1), and Daniel's
+# headteacher is his line manager, Joanne Clarke.
 OPINION_POST: list[tuple[str, ...]] = [
-    ("My own personal account",), ("none",), ("none",), ("No",), ("opinion",)]
+    ("My own personal account",), ("Yes, with consent for every pupil shown",)]
+# Words that make any draft an opinion that could be taken as the school's (4.2): on a
+# personal account it needs the line manager's approval, and "where" is the only question.
+OPINION = "Speaking as head of year, "
+WHERE_ONLY: list[tuple[str, ...]] = [("My own personal account",)]
 
 
 def question_call(user: TeamsUser) -> Call:

@@ -19,7 +19,14 @@ from storage.tinydb_store import TinyDBStorage
 from tests.teams.conftest import APP_ID, _application, serving
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.fake_token_issuer import FakeTokenIssuer
-from tests.teams.flows import HEAD, OPINION_POST, TEACHER, approver_card, ask_for_approval
+from tests.teams.flows import (
+    HEAD,
+    OPINION,
+    TEACHER,
+    WHERE_ONLY,
+    approver_card,
+    ask_for_approval,
+)
 from tests.teams.harness import TeamsUser, TeamsWorld, texts_of, written
 
 
@@ -168,9 +175,9 @@ async def test_a_10000_character_message_is_handled(world: TeamsWorld) -> None:
     daniel = world.user(TEACHER, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
-    draft = ("We had a wonderful day. " * 420)[:10_000]
+    draft = (OPINION + "we had a wonderful day. " * 420)[:10_000]
     assert len(draft) == 10_000
-    await ask_for_approval(daniel, draft, OPINION_POST)
+    await ask_for_approval(daniel, draft, WHERE_ONLY)
     call = await world.until(lambda: approver_card(joanne))
     size = len(json.dumps(call.card, ensure_ascii=False).encode())
     assert size < 28_000
@@ -185,8 +192,8 @@ async def test_a_draft_too_big_for_a_card_is_shortened_but_kept_whole(
     daniel = world.user(TEACHER, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
-    draft = "Ünïcödé paragraph with “quotes” and \\ slashes.\n" * 1500  # ~80 KB
-    await ask_for_approval(daniel, draft, OPINION_POST)
+    draft = OPINION + "Ünïcödé paragraph with “quotes” and \\ slashes.\n" * 1500  # ~80 KB
+    await ask_for_approval(daniel, draft, WHERE_ONLY)
     call = await world.until(lambda: approver_card(joanne))
     assert len(json.dumps(call.card, ensure_ascii=False).encode()) < 28_000
     assert "shortened to fit Teams; the full text is kept with request SM-0001" in texts_of(

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.teams import cards
 from conversations.messages import Action, Card, Choice, Option, Press, Question, Text
-from tests.teams.flows import CEO, DRAFT, HEAD, TEACHER, answer, approver_card, ask_for_approval
+from tests.teams.flows import CEO, HEAD, TEACHER, answer, approver_card, ask_for_approval
 from tests.teams.harness import TeamsWorld, button, schema_errors, texts_of
 
 DPO = "siobhan.murphy@northbrook.example"
@@ -51,11 +51,12 @@ async def test_every_card_of_every_journey_validates(world: TeamsWorld) -> None:
     await world.until(lambda: approver_card(joanne, "SM-0002"))
     await joanne.say("pending for me")
     await daniel.say("my requests")
-    # A refusal.
+    # A refusal, read in the draft: it offers "check again" and "that's not what it means".
     await daniel.say("can I post this?")
-    await daniel.say(DRAFT)
-    await answer(daniel, "My own personal account")
-    await answer(daniel, "personal_info")
+    await daniel.say("Little Amelia Hart in Year 2 had another meltdown today")
+    refusal = daniel.last_card("Not permitted")
+    assert [a["title"] for a in refusal.card["actions"]] == [
+        "Check again", "That's not what it means"]
     # A new account: seven platforms, offered as a list.
     await daniel.say("new account")
     await answer(daniel, "facebook")
@@ -81,7 +82,8 @@ async def test_every_card_of_every_journey_validates(world: TeamsWorld) -> None:
     assert {"Action.Execute", "Action.Submit", "Input.ChoiceSet", "Input.Text", "FactSet",
             "TextBlock"} <= kinds
     titles = "\n".join(texts_of(card) for card in sent)
-    for expected in ("What the policy says", "Not permitted", "Approval needed: SM-0002",
+    for expected in ("“what does the policy say about photos of pupils?”", "Not permitted",
+                     "Approval needed: SM-0002",
                      "Rejected: SM-0001", "Concern reported", "Your requests"):
         assert expected in titles or expected in daniel.said() + joanne.said(), expected
 

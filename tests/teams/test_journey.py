@@ -45,11 +45,11 @@ async def test_full_journey_from_message_to_decision(world: TeamsWorld) -> None:
     assert "Where will it go?" in texts_of(response["value"])
     assert "actions" not in response["value"]
 
-    people = question_call(daniel).card
-    choice_set = next(b for b in people["body"] if b["type"] == "Input.ChoiceSet")
-    assert choice_set["isMultiSelect"] is True
-    for picked in [("none",), ("none",), ("No",), ("opinion",)]:
-        await answer(daniel, *picked)
+    # The bot saw the photo of the choir and asks only about consent, saying what it saw.
+    pupils = question_call(daniel).card
+    assert "Does it show any pupils" in texts_of(pupils)
+    assert "I noticed “[photo of the choir on stage]”" in texts_of(pupils)
+    await answer(daniel, "Yes, with consent for every pupil shown")
     created = daniel.last_card("Needs approval: request SM-0001")
     assert "Joanne Clarke" in texts_of(created.card)
 

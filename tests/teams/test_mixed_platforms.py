@@ -32,7 +32,7 @@ async def core_check_post(world: TeamsWorld, email: str) -> TurnResult:
     bot = world.app.bot
     result = await bot.handle(Turn(email, text="can I post this?"))
     result = await bot.handle(Turn(email, text=DRAFT))
-    for value in ("personal", "none", "none", "no", "opinion"):
+    for value in ("personal", "consent"):
         question = next(m for m in result.replies if isinstance(m, Question))
         result = await bot.handle(Turn(email, choice=Choice(question.token, (value,))))
     world.app.kick()
