@@ -111,7 +111,7 @@ async def test_a_turn_answers_and_delivers_to_the_other_persons_inbox(
     question = first["replies"][-1]
     assert question["type"] == "question" and question["free_text"]
     reply = await turn(text="Sports day relay photos from our year 5 team")
-    for values in (["personal"], ["none"], ["none"], ["consent"], ["event_pictures"]):
+    for values in (["personal"], ["consent"]):
         question = reply["replies"][-1]
         reply = await turn(choice={"token": question["token"], "values": values})
         assert reply["answered"], reply

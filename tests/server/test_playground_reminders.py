@@ -48,7 +48,7 @@ async def test_the_approver_s_inbox_shows_the_reminder_then_the_step_escalates(
 ) -> None:
     await _turn(playground_client, text="check a post")
     reply = await _turn(playground_client, text="Sports day relay photos from our year 5 team")
-    for values in (["personal"], ["none"], ["none"], ["consent"], ["event_pictures"]):
+    for values in (["personal"], ["consent"]):
         reply = await _turn(playground_client,
                             choice={"token": reply["replies"][-1]["token"], "values": values})
     assert any(m.get("title") == "Needs approval: request SM-0001" for m in reply["replies"])
