@@ -344,19 +344,36 @@ def _fallback(raw: str) -> str:
 # -- views --------------------------------------------------------------------------------
 
 
+# What the reason modal says for each button that asks for a reason first.
+_REASON_WORDING = {
+    "reject": ("Reject {id}", "Reject",
+               "Why are you rejecting {id}? The requester will see your reason."),
+    "dispute": ("Not what it means", "Send for approval",
+                "What did I misread? Your line manager will see your reason with the post and "
+                "decide before it is posted."),
+}
+
+
 def reject_modal(request_id: str, channel: str, message_ts: str) -> Block:
-    """Asks for the reason of a rejection; the request and the card travel in the metadata."""
-    metadata = json.dumps({"r": request_id, "c": channel, "t": message_ts},
-                          separators=(",", ":"))
+    return reason_modal("reject", request_id, "", channel, message_ts)
+
+
+def reason_modal(name: str, request_id: str, value: str, channel: str,
+                 message_ts: str) -> Block:
+    """Asks for the reason behind a press (a rejection, a disputed finding); the press and
+    the card it was on travel in the metadata."""
+    title, submit, ask = _REASON_WORDING.get(name, _REASON_WORDING["reject"])
+    metadata = json.dumps({"a": name, "r": request_id, "v": value, "c": channel,
+                           "t": message_ts}, separators=(",", ":"))
     return {
         "type": "modal",
         "callback_id": REJECT_CALLBACK,
         "private_metadata": metadata,
-        "title": plain(f"Reject {request_id}", MODAL_TITLE),
-        "submit": plain("Reject", MODAL_TITLE),
+        "title": plain(title.format(id=request_id), MODAL_TITLE),
+        "submit": plain(submit, MODAL_TITLE),
         "close": plain("Cancel", MODAL_TITLE),
         "blocks": [
-            section(f"Why are you rejecting {request_id}? The requester will see your reason."),
+            section(ask.format(id=request_id)),
             {"type": "input", "block_id": REASON_BLOCK,
              "label": plain("Reason", BUTTON_TEXT),
              "element": {"type": "plain_text_input", "action_id": REASON_BLOCK,
@@ -371,16 +388,21 @@ class RejectReason:
     channel: str
     message_ts: str
     reason: str
+    name: ActionName = "reject"
+    value: str = ""
 
 
 def read_reject(view: Mapping[str, Any]) -> RejectReason:
-    """The submitted reject modal; ValueError/KeyError/TypeError when it is not one of ours."""
+    """The submitted reason modal; ValueError/KeyError/TypeError when it is not one of ours."""
     meta = json.loads(view.get("private_metadata") or "")
-    if not isinstance(meta, dict) or not meta.get("r"):
-        raise ValueError("not a reject modal")
+    name = meta.get("a", "reject") if isinstance(meta, dict) else ""
+    if not isinstance(meta, dict) or name not in _REASON_WORDING or not (
+            meta.get("r") or meta.get("v")):
+        raise ValueError("not a reason modal")
     field = view["state"]["values"][REASON_BLOCK][REASON_BLOCK]
-    return RejectReason(str(meta["r"]), str(meta.get("c", "")), str(meta.get("t", "")),
-                        str(field.get("value") or ""))
+    return RejectReason(str(meta.get("r", "")), str(meta.get("c", "")), str(meta.get("t", "")),
+                        str(field.get("value") or ""), cast(ActionName, name),
+                        str(meta.get("v", "")))
 
 
 def home_view(card: Card) -> Block:

@@ -183,11 +183,13 @@ class SlackListeners:
             return
         if not reject.reason.strip():
             await ack(response_action="errors",
-                      errors={blocks.REASON_BLOCK: "Please give a reason: the requester sees it."})
+                      errors={blocks.REASON_BLOCK: "Please give a reason: it is read with the "
+                                                   "request."})
             return
         user = str((body.get("user") or {}).get("id") or "")
         event_id = f"slack-view:{view.get('id', '')}:{view.get('hash', '')}"
-        press = Press("reject", reject.request_id, comment=reject.reason.strip())
+        press = Press(reject.name, reject.request_id, reject.value,
+                      comment=reject.reason.strip())
         # The modal closes only once the rejection is committed; if it can't be, the modal
         # stays open with the error, so the reason typed is not lost either.
         await self._carry_out(
@@ -308,10 +310,15 @@ class SlackListeners:
     async def _reason_or_refusal(self, user_id: str, event_id: str, pressed: Pressed,
                                  channel: str, message_ts: str, trigger_id: str
                                  ) -> FollowUp | None:
-        """Reject asks for a reason in a modal, but only someone who may decide gets it."""
+        """Reject asks for a reason in a modal, but only someone who may decide gets it; a
+        disputed finding (the person's own check) always asks."""
         person = await self._person(user_id)
         if person is None:
             return self._not_set_up(user_id, "")
+        if pressed.name != "reject":
+            view = blocks.reason_modal(pressed.name, pressed.request_id, pressed.value,
+                                       channel, message_ts)
+            return partial(self.replies.open_modal, trigger_id, view)
         if await self._may_decide(person, pressed.request_id):
             view = blocks.reject_modal(pressed.request_id, channel, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
