@@ -6,7 +6,11 @@ the facts plain in its words; and policy questions with their verdict and key cl
 draft goes through the real application twice: answered honestly, and answered carelessly
 ("no" and "none" to everything; where it goes is still told truthfully). Run:
 
-    .venv/bin/python -m benchmarks.understanding [--misses]
+    .venv/bin/python -m benchmarks.understanding [--misses] [--heldout]
+
+The word lists were tuned on drafts*.yaml and questions.yaml. heldout_drafts.yaml and
+heldout_questions.yaml were written afterwards, blind to the code, and are never tuned on:
+``--heldout`` measures on them, which is the fairer figure of how the reader generalises.
 
 Prints, per fact, precision and recall; the share of drafts given the right outcome when
 answered honestly and carelessly; innocent drafts flagged; the median number of answers after
@@ -78,8 +82,10 @@ async def run_draft(app: Any, row: dict[str, Any], answers: dict[str, str]) -> O
     await bot.handle(Turn(person, text="check a post"))
     result = await bot.handle(Turn(person, text=row["draft"]))
     # A draft that reads like a question is met with "is this your post?": it is.
+    # A question the row has no answer for was judged irrelevant by its writer: the truthful
+    # answer is then the one that changes nothing ("no pupils shown", "someone else").
     given = {"channel": row["channel"], "account": row.get("account", ""), "held": "post",
-             **answers}
+             **CARELESS, **answers}
     asked: list[str] = []
     while True:
         questions = [m for m in result.replies if isinstance(m, Question)]
@@ -97,13 +103,13 @@ async def run_draft(app: Any, row: dict[str, Any], answers: dict[str, str]) -> O
     return await outcome_of(app, result, asked, state.value if state else {})
 
 
-async def measure(show_misses: bool) -> None:
+async def measure(show_misses: bool, heldout: bool) -> None:
     storage = MemoryStorage()
     for account_id, name, platform, school in ACCOUNTS:
         await storage.write([Put(f"account/{account_id}", {
             "id": account_id, "name": name, "platform": platform, "school": school})])
     app = await build_application(Config({}), storage=storage)
-    drafts = load("drafts")
+    drafts = load("heldout_drafts" if heldout else "drafts")
     fact_counts: dict[str, Counter[str]] = {}
     honest, careless_caught, careless_exact = Tally(), Tally(), Tally()
     innocent = Tally()
@@ -133,7 +139,7 @@ async def measure(show_misses: bool) -> None:
                                f"{careless.summary()}")
     questions = Tally()
     index = PolicyIndex(app.pack)
-    for q in load("questions"):
+    for q in load("heldout_questions" if heldout else "questions"):
         answer = index.answer(q["text"])
         verdict = answer.entry.verdict if answer.entry else "none"
         cited = [c.number for c in answer.clauses]
@@ -151,10 +157,8 @@ def reading_ms(app: Any, drafts: list[dict[str, Any]], known: KnownNames) -> flo
     assert app.pack.reader is not None
     reader = Reader(app.pack.reader)
     text = ""
-    for row in drafts:
-        if len(text) >= 10_000:
-            break
-        text += row["draft"] + "\n"
+    while len(text) < 10_000:
+        text += "\n".join(row["draft"] for row in drafts) + "\n"
     text = text[:10_000]
     reader.read(text, known)
     times = []
@@ -196,8 +200,10 @@ def print_report(fact_counts: dict[str, Counter[str]], honest: Tally, caught: Ta
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument("--heldout", action="store_true",
+                        help="measure on the held-out corpus, never used for tuning")
     args = parser.parse_args()
-    asyncio.run(measure(args.misses))
+    asyncio.run(measure(args.misses, args.heldout))
 
 
 if __name__ == "__main__":
