@@ -27,18 +27,17 @@ from bot.delegation import (
 )
 from bot.delivery import Outbox
 from bot.directory import DirectoryStore
+from bot.flow_turns import FlowTurns, Handled
 from bot.tx import Tx, iso
 from conversations import intents, render
 from conversations.ask import FAQ_MIN, PolicyIndex
-from conversations.flows import FlowRunner, Progress, State, idle
+from conversations.flows import FlowRunner, State, idle
 from conversations.messages import (
     Action,
     Card,
     Choice,
     Message,
-    Option,
     Press,
-    Question,
     Text,
     Turn,
     TurnResult,
@@ -50,8 +49,6 @@ from conversations.requests import pending_steps
 from storage.base import Conflict, Storage
 
 log = logging.getLogger(__name__)
-# What a turn produced for the speaker, and the conversation state to store.
-Handled = tuple[TurnResult, State]
 MAX_ATTEMPTS = 8
 FLOW_INTENTS = ("check_post", "new_account", "report_concern")
 MENU_ACTIONS = (
@@ -80,6 +77,7 @@ class PolicyBot:
         self.runner = FlowRunner(pack)
         self.desk = ApprovalDesk(pack)
         self.index = PolicyIndex(pack)
+        self.flows = FlowTurns(pack, self.runner, self.desk, self.index, clock, self.names)
         self._retrying = asyncio.Lock()
         self._names: tuple[PeopleIndex | None, KnownNames] = (None, KnownNames())
 
@@ -160,11 +158,11 @@ class PolicyBot:
             return await self._press(tx, person, people, state, turn.press)
         if turn.choice is not None:
             if state.get("held") and turn.choice.token == state.get("token"):
-                return await self._held(tx, person, people, state, turn.choice)
+                return await self.flows.held(tx, person, people, state, turn.choice)
             if not state.get("flow") or turn.choice.token != state.get("token"):
                 return _with_state(TurnResult(stale=True, replies=[Text(
                     "That question has already been answered, so nothing changed.")]), state)
-            return await self._answer(tx, person, people, state, turn.choice)
+            return await self.flows.answer(tx, person, people, state, turn.choice)
         text = turn.text.strip()
         if not text:
             return await self._menu(tx, person, state, "")
@@ -176,9 +174,10 @@ class PolicyBot:
             question = self.pack.flow(state["flow"]).question(state["asked"])
             if question.kind == "text":
                 if self._is_policy_question(text):
-                    return self._hold(state, text, "Is this your answer, or a question for me?",
-                                      "It's my answer")
-                return await self._answer(tx, person, people, state,
+                    return self.flows.hold(state, text,
+                                           "Is this your answer, or a question for me?",
+                                           "It's my answer")
+                return await self.flows.answer(tx, person, people, state,
                                           Choice(state["token"], text=text))
             wanted = intents.detect(self.pack, text)
             accounts = await load_accounts(tx, person)
@@ -186,7 +185,7 @@ class PolicyBot:
                                           accounts, self.names(people))
             if wanted and progress.state is state and not progress.answered:
                 return await self._intent(tx, person, people, state, wanted, text)
-            return await self._progressed(tx, person, people, progress, accounts)
+            return await self.flows.progressed(tx, person, people, progress, accounts)
         if looks_like_delegation(text):
             return await self._delegate(tx, person, people, state, text)
         if looks_like_return(text):
@@ -207,7 +206,8 @@ class PolicyBot:
         wanted = intents.detect(self.pack, text)
         draft = intents.draft_in(text)
         if draft and wanted == "check_post":
-            return await self._start(tx, person, people, state, "check_post", {"draft": [draft]})
+            return await self.flows.start(tx, person, people, state, "check_post",
+                                          {"draft": [draft]})
         if wanted in ("my_requests", "pending", "withdraw"):
             return await self._intent(tx, person, people, state, wanted, text)
         asks_flow = wanted in FLOW_INTENTS and intents.asks_for_flow(self.pack, text, wanted)
@@ -217,7 +217,7 @@ class PolicyBot:
             return await self._intent(tx, person, people, state, wanted, text)
         if len(text.split()) >= 6:
             # Probably a draft pasted without a word of explanation: ask rather than guess.
-            return self._hold(state, text, "Shall I check this as a post?",
+            return self.flows.hold(state, text, "Shall I check this as a post?",
                               "Yes, check this post")
         return await self._menu(tx, person, state,
                                 "I'm not sure what you mean. Here is what I can do:")
@@ -228,43 +228,6 @@ class PolicyBot:
         entry, score = self.index.best_entry(text)
         return entry is not None and score >= FAQ_MIN
 
-    def _hold(self, state: State, text: str, prompt: str, as_post: str) -> Handled:
-        """Keep ``text`` and ask what it is: a post (or answer) or a question for the bot."""
-        seq = int(state.get("seq", 0)) + 1
-        held = {**state, "held": text, "token": f"q{seq}", "seq": seq}
-        question = Question(token=f"q{seq}", prompt=prompt, name="held", options=(
-            Option("post", as_post), Option("question", "It's a question for you")))
-        return _with_state(TurnResult(replies=[question]), held)
-
-    async def _held(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
-    ) -> Handled:
-        text = str(state["held"])
-        asked = state.get("asked")
-        base = {k: v for k, v in state.items() if k != "held"}
-        if asked:
-            base["token"] = f"q{base['seq']}"
-        picked = (choice.values or (choice.text.strip().lower(),))[0]
-        if picked not in ("post", "question"):
-            return _with_state(TurnResult(replies=[Text("Please choose one of the buttons.")]),
-                               state)
-        label = "It's a post" if picked == "post" else "It's a question"
-        if picked == "question":
-            result, after = self._ask(base, text)
-            current = self.runner.current_question(after, await load_accounts(tx, person))
-            if current is not None:
-                result.replies += [Text("Now, back to where we were:"), current]
-            result.answered = (label,)
-            return result, after
-        if asked:
-            result, after = await self._answer(tx, person, people, base,
-                                               Choice(base["token"], text=text))
-        else:
-            result, after = await self._start(tx, person, people, base, "check_post",
-                                              {"draft": [text]})
-        result.answered = (label,)
-        return result, after
-
     async def _intent(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, name: str, text: str
     ) -> Handled:
@@ -273,7 +236,7 @@ class PolicyBot:
             return _with_state(TurnResult(replies=[Text(said)]), idle(state))
         if name == "restart":
             if state.get("flow"):
-                return await self._start(tx, person, people, state, state["flow"], {})
+                return await self.flows.start(tx, person, people, state, state["flow"], {})
             return await self._menu(tx, person, state, "")
         if name == "help":
             return await self._menu(tx, person, state, "")
@@ -304,66 +267,19 @@ class PolicyBot:
             if platform and platform in {o.value for o in self.pack.flow(name)
                                          .question("platform").options}:
                 preset["platform"] = [platform]
-        return await self._start(tx, person, people, state, name, preset)
-
-    async def _start(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, flow: str,
-        preset: dict[str, list[str]],
-    ) -> Handled:
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.start(state, flow, person, accounts, preset, self.names(people))
-        intro = Text(f"*{self.pack.flow(flow).title}*. Say \"cancel\" at any time to stop.")
-        result, new_state = await self._progressed(tx, person, people, progress, accounts)
-        result.replies.insert(0, intro)
-        return result, new_state
-
-    async def _answer(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
-    ) -> Handled:
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.answer(state, person, choice, accounts, self.names(people))
-        return await self._progressed(tx, person, people, progress, accounts)
-
-    async def _progressed(
-        self, tx: Tx, person: Person, people: PeopleIndex, progress: Progress, accounts: list
-    ) -> Handled:
-        result = TurnResult(replies=list(progress.replies), answered=progress.answered,
-                            stale=progress.stale)
-        evaluation = progress.finished
-        if evaluation is None:
-            return _with_state(result, progress.state)
-        now = self.clock()
-        outcome_event = {"event": "checked", "actor": person.email, "flow": evaluation.flow,
-                         "outcome": evaluation.outcome, "clauses": list(evaluation.clauses),
-                         "rules": [r.id for r in evaluation.refusals + evaluation.requirements
-                                   + evaluation.warnings],
-                         "found": [f.fact for f in evaluation.findings]}
-        if evaluation.outcome == "refuse":
-            tx.append_audit(now, outcome_event)
-            check_id = str((progress.state.get("last_check") or {}).get("id", ""))
-            result.replies += render.refusal(self.pack, evaluation, check_id)
-        elif evaluation.outcome == "allow":
-            tx.append_audit(now, outcome_event)
-            result.replies += render.allowed(self.pack, evaluation)
-        else:
-            desk = await self.desk.create(tx, person, people, evaluation, accounts, now)
-            if desk.refusal:
-                result.replies.append(Text(desk.refusal))
-            result.replies += desk.replies
-            result.outbound += desk.outbound
-        return _with_state(result, progress.state)
+        return await self.flows.start(tx, person, people, state, name, preset)
 
     async def _press(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, press: Press
     ) -> Handled:
         if press.name == "start":
             if press.value.startswith("recheck:"):
-                return await self._recheck(tx, person, people, state, press.value[8:])
+                return await self.flows.recheck(tx, person, people, state, press.value[8:])
             if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
                 return await self._intent(tx, person, people, state, press.value, "")
             return await self._menu(tx, person, state, "")
         if press.name == "dispute":
-            return await self._dispute(tx, person, people, state, press)
+            return await self.flows.dispute(tx, person, people, state, press)
         desk = await self.desk.act(tx, person, press.name, press.request_id, press.comment,
                                    self.clock())
         if desk.refusal:
@@ -408,44 +324,6 @@ class PolicyBot:
     def _ask(self, state: State, question: str) -> Handled:
         card = render.policy_answer(self.index.answer(question), question)
         return _with_state(TurnResult(replies=[card]), state)
-
-    async def _recheck(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, check_id: str
-    ) -> Handled:
-        """Check a revised draft: the old one shown as typed, to copy and change."""
-        last = state.get("last_check") or {}
-        result, after = await self._start(tx, person, people, state, "check_post", {})
-        if last.get("id") == check_id:
-            draft = str((last.get("answers", {}).get("draft") or [""])[0])
-            result.replies[1:1] = [Text("Your draft as you sent it, to copy and change:"),
-                                   Text(draft)]
-        return result, after
-
-    async def _dispute(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, press: Press
-    ) -> Handled:
-        """The person says a finding is wrong: the check goes on to their line manager, with
-        the finding and their reason, instead of ending in a refusal."""
-        last = state.get("last_check") or {}
-        if not last or last.get("id") != press.value:
-            return _with_state(TurnResult(stale=True, replies=[Text(
-                "That check is no longer the latest one, so nothing changed. Say \"check a "
-                "post\" to check it again.")]), state)
-        reason = " ".join(press.comment.split())
-        if not reason:
-            return _with_state(TurnResult(replies=[Text(
-                "Please say why what I noticed is not what the post means: your line manager "
-                "will read it.")]), state)
-        tx.append_audit(self.clock(), {
-            "event": "finding_disputed", "actor": person.email, "comment": reason,
-            "found": [f.get("fact") for f in last.get("findings") or ()]})
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.resume({**last, "seq": state.get("seq", 0)}, person, accounts,
-                                      reason)
-        result, after = await self._progressed(tx, person, people, progress, accounts)
-        result.replies.insert(0, Text("Thank you. I'll ask your line manager to decide, with "
-                                      "what I noticed and your reason."))
-        return result, after
 
     async def _menu(self, tx: Tx, person: Person, state: State, lead: str) -> Handled:
         body = ("I help you check a social media post against the Trust's Social Media Policy "
