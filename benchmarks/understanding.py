@@ -110,6 +110,10 @@ async def measure(show_misses: bool, heldout: bool) -> None:
             "id": account_id, "name": name, "platform": platform, "school": school})])
     app = await build_application(Config({}), storage=storage)
     drafts = load("heldout_drafts" if heldout else "drafts")
+    channels_of: dict[str, set[str]] = {}
+    for detector in app.pack.reader.detectors if app.pack.reader else ():
+        if detector.channels:
+            channels_of.setdefault(detector.fact, set()).update(detector.channels)
     fact_counts: dict[str, Counter[str]] = {}
     honest, careless_caught, careless_exact = Tally(), Tally(), Tally()
     innocent = Tally()
@@ -121,7 +125,10 @@ async def measure(show_misses: bool, heldout: bool) -> None:
         got = await run_draft(app, row, told)
         answers_given.append(len(got.asked))
         honest.add(got.matches(wanted), f"{row['id']}: expected {wanted}, got {got.summary()}")
-        labelled = set(row.get("facts") or ()) - {"contact"}
+        # A fact the policy weighs only elsewhere (party politics on a personal account) is
+        # not one the bot should act on here.
+        labelled = {f for f in row.get("facts") or () if f != "contact"
+                    and row["channel"] in channels_of.get(f, {row["channel"]})}
         seen = set(got.facts) - INTERNAL_FACTS - {"contact"}
         for fact in labelled | seen:
             counts = fact_counts.setdefault(fact, Counter())

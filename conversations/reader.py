@@ -35,8 +35,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)?\b")
 # A child's name as staff write it: "Kacey in my Y2 class", "little Amelia", "Ryan Doherty 9C",
 # "the Ahmed twins", "Tyler (8R)".
 _PUPIL_NAME = re.compile(
-    r"\b([A-Z][a-z]+(?: [A-Z][a-z'-]+)?)(?= (?:in|from) (?:my|our|year|yr|y\d|reception|class|"
-    r"form|the (?:year|class))| \(?(?:Y|Yr|Year ?)\d| \(?\d{1,2}[A-Z]{1,2}\b| \(\d{1,2}\b)"
+    r"\b([A-Z][a-z]+(?: [A-Z][a-z'-]+)?)(?= (?i:(?:in|from) (?:my|our|year|yr|y\d|reception|"
+    r"class|form|the (?:year|class)))| \(?(?:Y|Yr|Year ?)\d| \(?\d{1,2}[A-Z]{1,2}\b| \(\d{1,2}\b)"
     r"|(?<=[Ll]ittle )([A-Z][a-z]+)"
     r"|(?<=[Tt]he )([A-Z][a-z]+)(?= (?:twins|girl|boy|lad|kids|children|brothers|sisters)\b)")
 _LEAD_IN = frozenset({"her", "his", "their", "our", "my", "the", "this", "that", "these",

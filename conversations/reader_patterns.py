@@ -24,6 +24,9 @@ except ImportError:  # pragma: no cover - depends on the installation
     _re2 = None
 
 Span = tuple[int, int]
+# Ends a word: not followed by a letter, unless the match itself ended on punctuation
+# ("adding Jade (" is followed by her son's name).
+_END = r"(?:(?<=\W)|(?!\w))"
 _LOOKAROUND = re.compile(r"\(\?<?[=!][^()]*\)\??")
 _GENERIC_SCHOOL_WORDS = frozenset({"primary", "academy", "school", "infant", "infants",
                                    "junior", "juniors", "high", "college", "c", "of", "e", "ce",
@@ -32,7 +35,7 @@ _GENERIC_SCHOOL_WORDS = frozenset({"primary", "academy", "school", "infant", "in
 
 def bounded(pattern: str) -> str:
     """``pattern`` matched as whole words."""
-    return rf"\b(?:{pattern})(?!\w)" if _starts_with_word(pattern) else rf"(?:{pattern})(?!\w)"
+    return rf"\b(?:{pattern}){_END}" if _starts_with_word(pattern) else rf"(?:{pattern}){_END}"
 
 
 def _starts_with_word(pattern: str) -> bool:
@@ -52,8 +55,8 @@ class WordList:
         # Kept apart: a leading \b lets the engine jump from word start to word start.
         self.patterns = tuple(
             re.compile(body) for body in (
-                rf"\b(?:{'|'.join(words)})(?!\w)" if words else "",
-                rf"(?:{'|'.join(others)})(?!\w)" if others else "") if body)
+                rf"\b(?:{'|'.join(words)}){_END}" if words else "",
+                rf"(?:{'|'.join(others)}){_END}" if others else "") if body)
         self.prefilter = _prefilter(words, others)
 
     def find(self, lowered: str) -> list[Span]:
