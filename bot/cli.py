@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run every job as of a moment")
     run.add_argument("--at", type=_moment, default=None, help="ISO-8601 time (default: now)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="say what would be done and sent, change nothing")
     listing = jobs_sub.add_parser("list", help="show what is due next")
     listing.add_argument("--at", type=_moment, default=None, help="ISO-8601 time (default: now)")
 
@@ -157,7 +159,8 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "directory":
         return await commands.show_person(config, args.email)
     if args.command == "jobs":
-        return await commands.jobs(config, args.jobs_command, args.at)
+        return await commands.jobs(config, args.jobs_command, args.at,
+                                   getattr(args, "dry_run", False))
     if args.command == "purge":
         return await commands.purge(config, args.dry_run, args.at)
     if args.command == "delegate":

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot import records
-from bot.app import build_application
+from bot.app import Application, build_application
 from bot.config import Config, load_config
 from bot.directory import DirectoryStore, describe_person
+from bot.jobs import JobReport
 from bot.settings import SETTINGS
 from conversations.policy import PackError, default_pack_path, load_pack
 from storage import open_storage
@@ -112,25 +113,70 @@ async def export(config: Config, since: date | None, fmt: str, out: str) -> int:
     return 0
 
 
-async def jobs(config: Config, what: str, at: datetime | None) -> int:
+async def jobs(config: Config, what: str, at: datetime | None, dry_run: bool = False) -> int:
     from bot.scheduler import JobRunner
 
+    if what == "run" and dry_run:
+        return await _jobs_dry_run(config, at)
     app = await build_application(config)
     try:
         runner = JobRunner(app)
         now = at or app.bot.clock()
         if what == "run":
-            report = await runner.run_all(now)
-            delivered = await app.flush()
+            report, delivered, waiting = await run_due_work(app, config, now)
             for line in report.lines():
                 print(line)
             print(f"messages delivered: {delivered}")
+            if waiting:
+                print(f"messages left for the server to deliver: {waiting}")
         else:
             for moment, label in await runner.upcoming(now):
                 print(f"{moment:%Y-%m-%d %H:%M} UTC  {label}")
         return 0
     finally:
         await app.close()
+
+
+async def run_due_work(app: Application, config: Config, now: datetime, *,
+                       teams_emulator: bool = False) -> tuple[JobReport, int, int]:
+    """Due work as of ``now``, delivered through the same channels as the server's (Slack,
+    Teams, the local inbox): (what was done, messages delivered, messages still queued).
+    What this process cannot deliver stays queued for the server."""
+    from bot.scheduler import JobRunner
+    from bot.web_server import build_web_app
+
+    await build_web_app(app, config, playground=False, teams_emulator=teams_emulator)
+    report = await JobRunner(app).run_all(now)
+    delivered = await app.flush()
+    return report, delivered, len(await app.storage.scan("outbox/"))
+
+
+async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
+    """What ``jobs run`` would do, worked out on a copy of the store: nothing changes and
+    nothing is sent."""
+    from bot.scheduler import JobRunner
+    from storage.base import Put
+    from storage.memory import MemoryStorage
+
+    source = open_storage(config.storage_target)
+    try:
+        copy = MemoryStorage()
+        await copy.write([Put(key, record.value) for key, record in await source.scan("")])
+    finally:
+        await source.close()
+    before = {key for key, _ in await copy.scan("outbox/")}
+    app = await build_application(config, storage=copy, load_sample=False)
+    now = at or app.bot.clock()
+    report = await JobRunner(app).run_all(now)
+    print(f"Dry run as of {now:%Y-%m-%d %H:%M} UTC: nothing was changed or sent.")
+    for line in report.lines() or ["nothing is due"]:
+        print(line)
+    for key, record in await copy.scan("outbox/"):
+        if key not in before:
+            message = record.value["message"]
+            what = message.get("title") or message.get("text") or message.get("prompt", "")
+            print(f"would send to {record.value['to']}: {str(what).splitlines()[0][:80]}")
+    return 0
 
 
 async def purge(config: Config, dry_run: bool, at: datetime | None) -> int:

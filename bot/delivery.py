@@ -7,7 +7,9 @@ so two replicas never deliver the same item twice.
 
 Each person is reached on the platform where the bot last saw them (``presence/<email>``), or
 else the one the directory names (a Slack or Teams id), or else the local inbox that the
-terminal chat and the web playground read.
+terminal chat and the web playground read. A message is marked delivered only when the
+channel that reaches its person took it: one for someone on a platform this process does not
+serve stays queued, and one a platform keeps refusing is retried, never moved elsewhere.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ CLAIM_TIMEOUT = timedelta(minutes=2)
 # made acknowledgements slower (Slack p99 0.7 s at 1, 2.5 s at 4), so one at a time.
 MAX_CONCURRENT = 1
 MAX_ATTEMPTS = 15  # with the back-off below: about two and a half hours of retries
+MAX_WAIT = 900  # seconds between retries at most: a message is never given up on
 
 
 class Channel(Protocol):
@@ -96,13 +99,18 @@ class Outbox:
         if current is None or current.value.get("platform") != platform:
             await self.storage.write([Put(key, {"platform": platform, "at": iso(self.clock())})])
 
-    async def channel_for(self, person: Person) -> Channel:
+    async def channel_for(self, person: Person) -> Channel | None:
+        """The channel that reaches ``person`` from this process, or None when the platform
+        that reaches them is not served here (``policybot jobs run`` without Slack settings,
+        say): their messages then wait for a process that can deliver them."""
         presence = await self.storage.get(f"presence/{person.email}")
         preferred = [presence.value["platform"]] if presence else []
         preferred += [platform for platform, _ in person.platform_ids]
         for name in preferred:
             if name in self.channels:
                 return self.channels[name]
+        if any(name != LOCAL for name in preferred):
+            return None  # they use a platform this process does not serve
         # Someone the bot has never seen: a platform that can look them up (Slack, by email)
         # reaches them where they already work, rather than the local inbox.
         for channel in self.channels.values():
@@ -156,20 +164,24 @@ class Outbox:
         channel: Channel | None = None
         try:
             channel = await self.channel_for(person)
-            if claimed["attempts"] > MAX_ATTEMPTS:
-                # The platform has refused for hours (app not installed, chat gone): keep the
-                # message where the person can still find it rather than retry for ever.
-                log.error("%s could not deliver after %d attempts; kept in the local inbox",
-                          channel.name, MAX_ATTEMPTS)
-                channel = self.channels[LOCAL]
+            if channel is None:
+                # Left for a process that serves their platform: unclaimed, not retried here.
+                await self.storage.write([Put(key, item, etags[key])])
+                return "held"
+            if claimed["attempts"] == MAX_ATTEMPTS + 1:
+                log.error("%s has refused a message for %d attempts (app removed, chat "
+                          "gone?); it is kept and retried every %d minutes",
+                          channel.name, MAX_ATTEMPTS, MAX_WAIT // 60)
             await channel.deliver(person, message_from_json(item["message"]), item["key"])
         except Exception as exc:  # a platform failure must not lose the message
             # Only the kind of failure is logged: exception texts may quote the message.
             log.warning("delivery via %s failed (%s); will retry",
                         channel.name if channel else "a platform", type(exc).__name__)
-            wait = timedelta(seconds=min(2 ** claimed["attempts"], 900))
-            await self.storage.write([Put(key, {**claimed, "claimed_at": None,
-                                                "retry_at": iso(now + wait)})])
+            wait = timedelta(seconds=min(2 ** claimed["attempts"], MAX_WAIT))
+            with contextlib.suppress(Conflict):
+                await self.storage.write([Put(key, {**claimed, "claimed_at": None,
+                                                    "retry_at": iso(now + wait)},
+                                              etags[key])])
             return "held"
         with contextlib.suppress(Conflict):
             await self.storage.write([Delete(key, etags[key])])

@@ -39,8 +39,6 @@ class Question:
     detail: str = ""
     # The pack's id for the question ("channel"): lets a test or a benchmark answer by name.
     name: str = ""
-    # Options already chosen for the person (a tick list pre-ticked with what was found).
-    chosen: tuple[str, ...] = ()
 
 
 ActionName = Literal["approve", "reject", "acknowledge", "withdraw", "start", "dispute"]

@@ -50,16 +50,34 @@ async def test_a_failed_delivery_is_kept_and_retried_after_a_pause(
     assert await app.storage.scan("outbox/") == []
 
 
-async def test_an_unreachable_person_gets_the_message_in_the_local_inbox(
+async def test_a_message_a_platform_keeps_refusing_is_kept_and_never_moved_elsewhere(
     app: Application, clock: Clock
 ) -> None:
-    platform = FlakyPlatform(failures=10_000)
+    platform = FlakyPlatform(failures=MAX_ATTEMPTS + 3)
     app.outbox.register(platform)
     await app.outbox.note_presence(DEPUTY, "slack")
     await _request(app)
-    for _ in range(MAX_ATTEMPTS + 1):
+    for _ in range(MAX_ATTEMPTS + 2):
         clock.now += timedelta(hours=1)
         await app.flush()
-    assert await app.storage.scan("outbox/") == []
-    cards = await Chat(app, DEPUTY).inbox()
-    assert [getattr(c, "request_id", "") for c in cards] == ["SM-0001"]
+    # Still queued, and not "delivered" to an inbox Daniel does not read.
+    assert len(await app.storage.scan("outbox/")) == 1
+    assert await Chat(app, DEPUTY).inbox() == []
+    clock.now += timedelta(hours=1)
+    assert await app.flush() == 1  # the platform is back: it arrives where he is
+    assert [(to, key) for to, _, key in platform.delivered] == [(DEPUTY, "card:SM-0001:0")]
+
+
+async def test_a_message_for_a_platform_this_process_does_not_serve_waits_for_one(
+    app: Application, clock: Clock
+) -> None:
+    await app.outbox.note_presence(DEPUTY, "slack")  # no Slack channel in this process
+    await _request(app)
+    assert await app.flush() == 0
+    [(_, queued)] = await app.storage.scan("outbox/")
+    assert queued.value["to"] == DEPUTY and not queued.value["claimed_at"]
+    assert queued.value["attempts"] == 0
+    assert await Chat(app, DEPUTY).inbox() == []
+    platform = FlakyPlatform(failures=0)
+    app.outbox.register(platform)
+    assert await app.flush() == 1

@@ -68,3 +68,22 @@ async def test_a_teams_approver_is_reminded_then_the_step_escalates(world: Teams
                                        and "actions" not in u.card])
     assert "Helen Whitfield" in texts_of(moved[-1].card)
     await world.until(lambda: "Escalated to Helen Whitfield" in daniel.said())
+
+
+async def test_due_work_run_from_the_command_line_reaches_teams(world: TeamsWorld) -> None:
+    """`policybot jobs run` delivers through the Teams channel as the server does (here the
+    emulator's, which the fake connector serves; tokens are the SDK's business)."""
+    from bot.commands import run_due_work
+
+    daniel = world.user(TEACHER, "Daniel Osei")
+    joanne = world.user(HEAD, "Joanne Clarke")
+    await joanne.say("hello")
+    await ask_for_approval(daniel)
+    await world.until(lambda: approver_card(joanne))
+    asked_at = (await _step(world))["asked_at"]
+    report, delivered, waiting = await run_due_work(
+        world.app, world.app.config, _after(asked_at, 24, world), teams_emulator=True)
+    assert report.done["reminded"] == 1 and delivered >= 1
+    reminders = await world.until(lambda: [c for c in joanne.received()
+                                           if c.text.startswith("Reminder: ")])
+    assert len(reminders) == 1

@@ -1,0 +1,57 @@
+"""`policybot jobs run` delivers due work through Slack, as the server would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import commands
+from tests.slack.conftest import DANIEL, SOPHIE, slack_config
+from tests.slack.harness import SlackHarness
+from tests.slack.test_due_work import reminders_to, working_hours_after_asking
+from tests.slack.test_journeys import OPINION, ask_to_post
+
+
+async def test_jobs_run_reaches_the_approver_in_slack_and_a_dry_run_sends_nothing(
+        slack: SlackHarness, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
+    moment = await working_hours_after_asking(slack, 24)
+    # The same store the server uses, opened by the command as an operator would.
+    config = slack_config(slack.fake, POLICYBOT_DB=str(tmp_path / "policybot.json"))
+    posted = len(slack.fake.calls_to("chat.postMessage"))
+
+    assert await commands.jobs(config, "run", moment, dry_run=True) == 0
+    said = capsys.readouterr().out
+    assert "nothing was changed or sent" in said and "reminded: 1" in said
+    assert "would send to daniel.osei@northbrook.example: Reminder:" in said
+    assert len(slack.fake.calls_to("chat.postMessage")) == posted
+    assert not reminders_to(slack, daniel.dm)
+
+    assert await commands.jobs(config, "run", moment) == 0
+    said = capsys.readouterr().out
+    assert "reminded: 1" in said and "messages left" not in said
+    [reminder] = reminders_to(slack, daniel.dm)
+    assert reminder.startswith("Reminder: Sophie Bennett's request SM-0001")
+    assert await slack.application.storage.scan("outbox/") == []
+
+
+async def test_jobs_run_without_slack_settings_leaves_slack_messages_queued(
+        slack: SlackHarness, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
+    await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
+    moment = await working_hours_after_asking(slack, 24)
+    bare = commands.Config({"POLICYBOT_DB": str(tmp_path / "policybot.json")})
+    assert await commands.jobs(bare, "run", moment) == 0
+    said = capsys.readouterr().out
+    assert "reminded: 1" in said and "messages left for the server to deliver:" in said
+    assert not reminders_to(slack, daniel.dm)
+    queued = [r.value for _, r in await slack.application.storage.scan("outbox/")]
+    assert any(q["to"] == "daniel.osei@northbrook.example" and not q["claimed_at"]
+               for q in queued)
+    # Nothing was put in the local inbox in Daniel's name: the server delivers it later.
+    assert await slack.application.storage.scan("inbox/daniel.osei") == []
+    await slack.application.flush()
+    await slack.settle()
+    assert len(reminders_to(slack, daniel.dm)) == 1
