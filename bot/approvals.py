@@ -11,6 +11,7 @@ Storage layout (all JSON):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from conversations import render
 from conversations.flows import Account, Evaluation
 from conversations.messages import Message, Outbound
 from conversations.people import CENTRAL, PeopleIndex, Person
+from conversations.people_search import PERSON_PREFIX
 from conversations.policy import PolicyPack
 from conversations.requests import (
     Change,
@@ -87,7 +89,8 @@ class ApprovalDesk:
         account = next((a for a in accounts if a.id in answers.get("account", ())), None)
         try:
             if evaluation.outcome == "refer":
-                steps = route_referral(evaluation.requirements, person, people)
+                subject, school = report_subject(answers, people)
+                steps = route_referral(evaluation.requirements, person, people, subject, school)
             else:
                 steps = route_approval(evaluation.requirements, person, people,
                                        account.school if account else "")
@@ -97,7 +100,7 @@ class ApprovalDesk:
             return DeskResult(refusal=f"I couldn't find anyone to take this: {exc}. "
                                       f"Please contact {self.pack.contact}.")
         request_id = await self._next_id(tx)
-        shown = self._answers_that_mattered(evaluation, account)
+        shown = self._answers_that_mattered(evaluation, account, people)
         extra: dict[str, Any] = {"warnings": [w.explain for w in evaluation.warnings]}
         if evaluation.findings:
             extra["findings"] = [f.sentence() for f in evaluation.findings]
@@ -105,6 +108,9 @@ class ApprovalDesk:
             extra["dispute"] = evaluation.dispute
         if account:
             extra["account_id"] = account.id
+        if flow.name == "report_concern":
+            subject, _ = report_subject(answers, people)
+            extra["subject"] = subject.email if subject else ""
         if flow.name == "new_account":
             extra["account"] = {
                 "platform": flow.question("platform").label_of(answers["platform"][0]),
@@ -121,7 +127,8 @@ class ApprovalDesk:
             clauses=evaluation.clauses, rules=[r.id for r in evaluation.requirements],
             sequential=evaluation.outcome == "approval", extra=extra,
         )
-        await self._delegate_new_steps(tx, record, people, now)
+        if record["kind"] != "concern":  # a report is never passed to a delegate (8.2)
+            await self._delegate_new_steps(tx, record, people, now)
         tx.put(f"request/{request_id}", record)
         await index_add(tx, f"mine/{person.email}", request_id, cap=50)
         await index_add(tx, "index/open", request_id)
@@ -217,8 +224,16 @@ class ApprovalDesk:
         tx.put("meta/counter-request", {"next": number + 1})
         return f"{ID_PREFIX}-{number:04d}"
 
+    def preview_referral(self, person: Person, people: PeopleIndex,
+                         evaluation: Evaluation) -> list[Person]:
+        """Who a report would reach, to tell the reporter before it is sent; raises
+        :class:`Unroutable` when no one can take it."""
+        subject, school = report_subject(evaluation.answers, people)
+        steps = route_referral(evaluation.requirements, person, people, subject, school)
+        return [p for p in (people.get(s.approver) for s in steps) if p is not None]
+
     def _answers_that_mattered(
-        self, evaluation: Evaluation, account: Account | None
+        self, evaluation: Evaluation, account: Account | None, people: PeopleIndex
     ) -> list[tuple[str, str]]:
         """Every answer given, for the approver's card: all of them bear on the decision
         (consent for the pupils shown, say), except "none of these" and the draft itself,
@@ -231,10 +246,27 @@ class ApprovalDesk:
                 continue
             if q.kind == "account" and account is not None:
                 label = f"{account.name} ({account.platform}, {account.school})"
+            elif q.kind == "person":
+                label = ", ".join(_person_label(v, q.label_of(v), people) for v in values)
             else:
                 label = ", ".join(q.label_of(v) for v in values)
             shown.append((q.short, label))
         return shown
+
+
+def report_subject(answers: Mapping[str, Sequence[str]],
+                   people: PeopleIndex) -> tuple[Person | None, str]:
+    """The person a report is about (when in the directory) and the school it concerns."""
+    chosen = next((v for v in answers.get("subject", ()) if v.startswith(PERSON_PREFIX)), "")
+    subject = people.get(chosen[len(PERSON_PREFIX):]) if chosen else None
+    return subject, (answers.get("school") or [""])[0]
+
+
+def _person_label(value: str, label: str, people: PeopleIndex) -> str:
+    if value.startswith(PERSON_PREFIX):
+        found = people.get(value[len(PERSON_PREFIX):])
+        return f"{found.name} ({found.school})" if found else value[len(PERSON_PREFIX):]
+    return label
 
 
 def _name(people: PeopleIndex, step: RouteStep) -> str:

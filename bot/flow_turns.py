@@ -15,11 +15,12 @@ from bot.approvals import ApprovalDesk, load_accounts
 from bot.tx import Tx
 from conversations import render
 from conversations.ask import PolicyIndex
-from conversations.flows import Account, FlowRunner, Progress, State
+from conversations.flows import Account, Evaluation, FlowRunner, Progress, State
 from conversations.messages import Choice, Option, Press, Question, Text, TurnResult
 from conversations.people import PeopleIndex, Person
 from conversations.policy import PolicyPack
 from conversations.reader import KnownNames
+from conversations.routing import Unroutable
 
 # What a turn produced for the speaker, and the conversation state to store.
 Handled = tuple[TurnResult, State]
@@ -56,7 +57,7 @@ class FlowTurns:
 
     async def progressed(
         self, tx: Tx, person: Person, people: PeopleIndex, progress: Progress,
-        accounts: list[Account],
+        accounts: list[Account], confirmed: bool = False,
     ) -> Handled:
         result = TurnResult(replies=list(progress.replies), answered=progress.answered,
                             stale=progress.stale)
@@ -76,6 +77,8 @@ class FlowTurns:
         elif evaluation.outcome == "allow":
             tx.append_audit(now, outcome_event)
             result.replies += render.allowed(self.pack, evaluation)
+        elif evaluation.outcome == "refer" and not confirmed:
+            return self._confirm_report(person, people, progress.state, evaluation, result)
         else:
             desk = await self.desk.create(tx, person, people, evaluation, accounts, now)
             if desk.refusal:
@@ -161,6 +164,63 @@ class FlowTurns:
                                               {"draft": [text]})
         result.answered = (label,)
         return result, after
+
+
+    def _confirm_report(self, person: Person, people: PeopleIndex, state: State,
+                        evaluation: Evaluation, result: TurnResult) -> Handled:
+        """Before a report goes, the reporter is told exactly who will see it, and may stop."""
+        try:
+            recipients = self.desk.preview_referral(person, people, evaluation)
+        except Unroutable as exc:
+            result.replies.append(Text(f"I couldn't find anyone to take this: {exc}. "
+                                       f"Please contact {self.pack.contact}."))
+            return result, state
+        seq = int(state.get("seq", 0)) + 1
+        waiting = {**state, "seq": seq, "token": f"q{seq}", "confirm": {
+            "flow": evaluation.flow, "answers": {k: list(v) for k, v in
+                                                 evaluation.answers.items()}}}
+        who = " and ".join(f"{p.name} ({role_of(p)})" for p in recipients)
+        result.replies.append(Question(
+            token=f"q{seq}", name="confirm_report",
+            prompt=f"Before I send it: this report will go to {who}, and only they will see "
+                   "it (8.2). Send it?",
+            options=(Option("send", "Send it"), Option("stop", "Don't send it"))))
+        return result, waiting
+
+    async def confirmed(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                        choice: Choice) -> Handled:
+        """The reporter's answer to "send it?": the report goes, or nothing does."""
+        pending = state["confirm"]
+        rest = {k: v for k, v in state.items() if k != "confirm"}
+        picked = (choice.values or (choice.text.strip().lower(),))[0]
+        if picked in ("yes", "send", "send it", "y"):
+            picked = "send"
+        if picked not in ("send", "stop", "no", "don't send it", "cancel"):
+            return _with_state(TurnResult(replies=[Text("Please choose Send it or Don't send "
+                                                        "it.")]), state)
+        if picked != "send":
+            tx.append_audit(self.clock(), {"event": "report_not_sent", "actor": person.email})
+            return _with_state(TurnResult(answered=("Don't send it",), replies=[Text(
+                "Nothing was sent. Say \"report a concern\" if you change your mind.")]), rest)
+        flow = self.pack.flow(pending["flow"])
+        evaluation = self.runner.evaluate(flow, pending["answers"], person)
+        done = Progress(rest, finished=evaluation)
+        accounts = await load_accounts(tx, person)
+        result, after = await self.progressed(tx, person, people, done, accounts,
+                                              confirmed=True)
+        result.answered = ("Send it",)
+        return result, after
+
+
+def role_of(person: Person) -> str:
+    """What a recipient of a report is, in a few words."""
+    for role, words in (("headteacher", f"headteacher of {person.school}"),
+                        ("governance_lead", "Head of Governance and People"),
+                        ("dpo", "Data Protection Officer"), ("ceo", "CEO"),
+                        ("fallback_approver", "Chair of the Trust Board")):
+        if person.has(role):
+            return words
+    return person.school
 
 
 def _with_state(result: TurnResult, state: State) -> Handled:

@@ -129,7 +129,9 @@ class RequestTimers:
     ) -> list[Outbound]:
         step = record["steps"][due.step]
         approver, requester = people.get(step["approver"]), people.get(record["requester"])
-        target = (escalation_target(approver, requester, people)
+        # A report never escalates to the person it is about.
+        avoid = frozenset({record["subject"]} if record.get("subject") else ())
+        target = (escalation_target(approver, requester, people, avoid)
                   if approver and requester else None)
         if target is None:
             # No one above: remind once more rather than leave the step silent.

@@ -43,6 +43,7 @@ from conversations.messages import (
     TurnResult,
 )
 from conversations.people import CENTRAL, PeopleIndex, Person
+from conversations.people_search import Someone, named_in
 from conversations.policy import PolicyPack
 from conversations.reader import KnownNames
 from conversations.requests import pending_steps
@@ -86,7 +87,8 @@ class PolicyBot:
         if self._names[0] is not people:
             staff = tuple(sorted(p.name for p in people.people()))
             schools = tuple(sorted({p.school for p in people.people()} - {CENTRAL}))
-            self._names = (people, KnownNames(staff, schools))
+            who = tuple(sorted((p.email, p.name, p.school) for p in people.people()))
+            self._names = (people, KnownNames(staff, schools, who))
         return self._names[1]
 
     async def handle(self, turn: Turn) -> TurnResult:
@@ -159,6 +161,8 @@ class PolicyBot:
         if turn.choice is not None:
             if state.get("held") and turn.choice.token == state.get("token"):
                 return await self.flows.held(tx, person, people, state, turn.choice)
+            if state.get("confirm") and turn.choice.token == state.get("token"):
+                return await self.flows.confirmed(tx, person, people, state, turn.choice)
             if not state.get("flow") or turn.choice.token != state.get("token"):
                 return _with_state(TurnResult(stale=True, replies=[Text(
                     "That question has already been answered, so nothing changed.")]), state)
@@ -166,7 +170,12 @@ class PolicyBot:
         text = turn.text.strip()
         if not text:
             return await self._menu(tx, person, state, "")
-        state = {k: v for k, v in state.items() if k != "held"}
+        if state.get("confirm"):
+            typed = text.lower().strip(" .!")
+            if typed in ("yes", "send", "send it", "y", "no", "stop", "don't send it"):
+                return await self.flows.confirmed(tx, person, people, state,
+                                                  Choice(str(state.get("token")), text=typed))
+        state = {k: v for k, v in state.items() if k not in ("held", "confirm")}
         if state.get("flow") and state.get("asked"):
             command = intents.is_command(self.pack, text)
             if command:
@@ -262,6 +271,11 @@ class PolicyBot:
             draft = intents.draft_in(text)
             if draft:
                 preset["draft"] = [draft]
+        if name == "report_concern":
+            # "I'm worried about something Joanne Clarke posted": who it is about is said.
+            named = named_in(text, [Someone(*p) for p in self.names(people).people])
+            if len(named) == 1:
+                preset["subject"] = [named[0].value]
         if name == "new_account":
             platform = intents.platform_in(text)
             if platform and platform in {o.value for o in self.pack.flow(name)

@@ -29,7 +29,7 @@ STOPWORDS = frozenset((  # noqa: SIM905 (a word list reads better as one string)
     "just really about any some get got its it's that's is it allowed"
 ).split())
 MIN_SCORE = 2.0  # clause ranking (BM25) floor
-FAQ_MIN = 6.0  # a common question answers only when it fits at least this well (BM25)
+FAQ_MIN = 5.2  # a common question answers only when it fits at least this well (BM25)
 K1, B = 1.4, 0.6
 B_FAQ = 0.75
 # Someone else did something ("a colleague has posted…", "a parent keeps sharing…"): the

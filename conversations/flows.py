@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conversations.messages import Choice, Message, Option, Question, Text
-from conversations.people import Person
+from conversations.people import CENTRAL, Person
+from conversations.people_search import Someone, find_people
 from conversations.policy import UNLISTED_ACCOUNT, Flow, PolicyPack, QuestionSpec, Rule
 from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Reader
 
@@ -138,6 +139,8 @@ class FlowRunner:
         }
         if dispute:
             fresh["dispute"] = dispute
+        if any(q.kind == "school" for q in self.pack.flow(flow_name).questions):
+            fresh["schools"] = list(names.schools)
         for question in self.pack.flow(flow_name).questions:
             if question.reads and question.id in fresh["answers"]:
                 fresh = self._read(fresh, fresh["answers"][question.id][0], names)
@@ -158,15 +161,40 @@ class FlowRunner:
         if choice.token != state.get("token"):
             return Progress(state, stale=True)
         question = flow.question(state["asked"])
-        values, problem = self._read_answer(question, choice, accounts)
+        if question.kind == "person" and not choice.values and choice.text.strip():
+            typed = _match_typed(choice.text, self._options(question, accounts, state), False)
+            if not typed:
+                return self._named(state, person, question, choice.text, accounts, names)
+            choice = Choice(choice.token, tuple(typed))
+        values, problem = self._read_answer(question, choice, accounts, state)
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
         new_state = {**state, "answers": {**state["answers"], question.id: values}}
         if question.reads:
             new_state = self._read(new_state, values[0], names)
         progress = self._advance(new_state, person, accounts)
-        progress.answered = tuple(self._label(question, v, accounts) for v in values)
+        progress.answered = tuple(self._label(question, v, accounts, new_state) for v in values)
         return progress
+
+    def _named(self, state: State, person: Person, question: QuestionSpec, text: str,
+               accounts: Sequence[Account], names: KnownNames) -> Progress:
+        """A name typed for a person question: one match is the answer; several are offered
+        to choose from; none is said, and the question asked again."""
+        found = find_people(text, [Someone(*p) for p in names.people])
+        choices = {**(state.get("choices") or {}),
+                   question.id: [[p.value, p.label] for p in found]}
+        if len(found) == 1:
+            chosen = {**state, "choices": choices,
+                      "answers": {**state["answers"], question.id: [found[0].value]}}
+            progress = self._advance(chosen, person, accounts)
+            progress.answered = (found[0].label,)
+            return progress
+        seq = int(state.get("seq", 0)) + 1
+        again = {**state, "choices": choices, "seq": seq, "token": f"q{seq}"}
+        said = (f"Several people in the staff directory match “{text[:80]}”. Which one?"
+                if found else f"I can't find “{text[:80]}” in the staff directory. Type "
+                              "their name again, or choose:")
+        return Progress(again, replies=[Text(said), self._ask(question, again, accounts)])
 
     def current_question(self, state: State, accounts: Sequence[Account]) -> Question | None:
         if not state.get("flow") or not state.get("asked"):
@@ -238,7 +266,15 @@ class FlowRunner:
                                   **{k: state[k] for k in ("flow", "answers", "findings")}}
         return Progress(done, finished=evaluation)
 
-    def _options(self, question: QuestionSpec, accounts: Sequence[Account]) -> tuple[Option, ...]:
+    def _options(self, question: QuestionSpec, accounts: Sequence[Account],
+                 state: State) -> tuple[Option, ...]:
+        if question.kind == "school":
+            schools = [Option(s, s) for s in state.get("schools") or ()]
+            return (*schools, Option(CENTRAL, "The Trust's central team"))
+        if question.kind == "person":
+            found = [Option(v, label) for v, label in
+                     (state.get("choices") or {}).get(question.id, ())]
+            return (*found, *(Option(o.value, o.label) for o in question.options))
         if question.kind == "account":
             listed = tuple(
                 Option(a.id, f"{a.name} ({a.platform}, {a.school})"[:75]) for a in accounts
@@ -255,27 +291,30 @@ class FlowRunner:
         return Question(
             token=str(state["token"]),
             prompt=question.prompt,
-            options=self._options(question, accounts),
+            options=self._options(question, accounts, state),
             multiple=question.kind == "multi",
             free_text=question.kind == "text",
             detail=" ".join(seen[:1]),
             name=question.id,
         )
 
-    def _label(self, question: QuestionSpec, value: str, accounts: Sequence[Account]) -> str:
+    def _label(self, question: QuestionSpec, value: str, accounts: Sequence[Account],
+               state: State) -> str:
         if question.kind == "text":
             return value
-        return next((o.label for o in self._options(question, accounts) if o.value == value), value)
+        options = self._options(question, accounts, state)
+        return next((o.label for o in options if o.value == value), value)
 
     def _read_answer(
-        self, question: QuestionSpec, choice: Choice, accounts: Sequence[Account]
+        self, question: QuestionSpec, choice: Choice, accounts: Sequence[Account], state: State
     ) -> tuple[list[str], str]:
         """The answer's values, or an explanation of why it can't be taken."""
         if question.kind == "text":
             text = choice.text.strip() or " ".join(choice.values).strip()
             return ([text], "") if text else ([], "Please type your answer.")
-        options = self._options(question, accounts)
-        values = list(choice.values) or _match_typed(choice.text, options, question.kind == "multi")
+        options = self._options(question, accounts, state)
+        values = list(choice.values) or _match_typed(choice.text, options,
+                                                     question.kind == "multi")
         known = {o.value for o in options}
         if not values or any(v not in known for v in values):
             return [], "Please choose from the options below."

@@ -30,7 +30,9 @@ APPROVER_ROLES = frozenset(
         "dpo",
     }
 )
-QUESTION_KINDS = frozenset({"text", "choice", "multi", "account"})
+# person: someone in the staff directory, found by the name typed, or one of the options;
+# school: one of the Trust's schools, or the central team.
+QUESTION_KINDS = frozenset({"text", "choice", "multi", "account", "person", "school"})
 OUTCOMES = frozenset({"refuse", "warn", "approval", "refer"})
 # The answer value the "account" question gives when the account is not in the register.
 UNLISTED_ACCOUNT = "unlisted"

@@ -81,10 +81,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class KnownNames:
-    """Names from the staff directory: people and schools."""
+    """Names from the staff directory: people and schools, and who is who (email, name,
+    school) for the questions that ask about a person."""
 
     staff: tuple[str, ...] = ()
     schools: tuple[str, ...] = ()
+    people: tuple[tuple[str, str, str], ...] = ()
 
 
 NO_NAMES = KnownNames()

@@ -130,15 +130,25 @@ def route_approval(
 
 
 def route_referral(
-    requirements: Sequence[Rule], requester: Person, index: PeopleIndex
+    requirements: Sequence[Rule], requester: Person, index: PeopleIndex,
+    subject: Person | None = None, school: str = "",
 ) -> list[RouteStep]:
-    """Everyone a report must reach (all at once): one recipient for each requirement."""
+    """Everyone a report must reach (all at once): one recipient for each requirement.
+
+    A report goes by where the person it is about works (``subject``; else the ``school``
+    it concerns; else the reporter's), never to the person it is about nor back to the
+    reporter: whoever that would be is replaced by the next one up (RULES.md, "Reporting a
+    concern"). It is never passed to a delegate: the caller adds no delegation.
+    """
     steps: list[RouteStep] = []
+    where = subject.school if subject else (school or requester.school)
+    avoid = {p.email.lower() for p in (subject, requester) if p is not None}
     for rule in requirements:
-        cands = _candidates(rule, requester, index, "")
-        if not cands:
+        picks = [_concern_recipient(role, where, index, avoid, subject)
+                 for role in rule.approvers]
+        pick = next((p for p in picks if p is not None), None)
+        if pick is None:
             raise Unroutable(f"no one in the directory receives reports under {rule.clauses}")
-        pick = cands[0]
         existing = next((s for s in steps if s.approver == pick.person.email), None)
         if existing is None:
             steps.append(RouteStep(pick.person.email, pick.role, rule.clauses))
@@ -146,3 +156,39 @@ def route_referral(
             merged = tuple(sorted(set(existing.clauses) | set(rule.clauses)))
             steps[steps.index(existing)] = RouteStep(existing.approver, existing.role, merged)
     return steps
+
+
+# Who a report goes to when the person it would go to is the one it is about (RULES.md).
+_STEP_UP = (("headteacher", "governance_lead"), ("dpo", "governance_lead"),
+            ("governance_lead", "ceo"), ("ceo", "fallback_approver"))
+
+
+def _concern_recipient(role: str, where: str, index: PeopleIndex, avoid: set[str],
+                       subject: Person | None) -> _Candidate | None:
+    def first(r: str, in_school: str | None = None) -> Person | None:
+        found = index.with_role(r, in_school)
+        return found[0] if found else None
+
+    if role == "concern_lead":
+        held, person = (("governance_lead", first("governance_lead")) if where == CENTRAL
+                        else ("headteacher", first("headteacher", where)))
+        # A leader's conduct goes above them, not to those they lead (RULES.md): a
+        # headteacher's to the Head of Governance and People, theirs to the CEO, the CEO's
+        # to the fallback approver.
+        for leader, above in (("headteacher", "governance_lead"),
+                              ("governance_lead", "ceo"), ("ceo", "fallback_approver")):
+            if subject is not None and subject.has(leader):
+                held, person = above, first(above)
+    elif role == "dpo":
+        held, person = "dpo", first("dpo")
+    else:
+        raise ValueError(f"reports are not routed to the role {role!r}")
+    for _ in range(len(_STEP_UP) + 1):
+        if person is not None and person.email.lower() not in avoid:
+            return _Candidate(person, role if held in ("headteacher", "governance_lead", "dpo")
+                              else f"{role}_stand_in")
+        up = dict(_STEP_UP).get(held)
+        if up is None:
+            return None
+        held, person = up, first(up)
+    return None

@@ -74,9 +74,11 @@ def due_now(record: RequestRecord, timings: Timings, now: datetime) -> Due | Non
     return min(due, key=lambda d: (ORDER.index(d.action), d.at), default=None)
 
 
-def escalation_target(approver: Person, requester: Person, index: PeopleIndex) -> Person | None:
-    """The next person up ``approver``'s line, never the requester; else a fallback approver."""
-    skip = {requester.email, approver.email}
+def escalation_target(approver: Person, requester: Person, index: PeopleIndex,
+                      avoid: frozenset[str] = frozenset()) -> Person | None:
+    """The next person up ``approver``'s line, never the requester (nor anyone in ``avoid``:
+    the person a report is about); else a fallback approver."""
+    skip = {requester.email, approver.email, *avoid}
     for above in index.chain(approver):
         if above.email not in skip:
             return above

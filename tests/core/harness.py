@@ -100,6 +100,24 @@ class Chat:
         await self.send(draft)
         return await self.answer_asked(**answers)
 
+    async def report(self, about: str, details: str, confidential: str, *,
+                     subject: str = "unknown", school: str = "", send: bool = True) -> TurnResult:
+        """Report a concern: what it is about, who (a name typed, or "pupils", "outside",
+        "unknown"), where, what happened, whether confidential information was shared; then
+        send it (or not) once told who will see it."""
+        await self.send("report a concern")
+        await self.choose(about)
+        if subject in ("pupils", "outside", "unknown"):
+            await self.choose(subject)
+        else:
+            await self.send(subject)
+        if school:
+            await self.choose(school)
+        await self.send(details)
+        await self.choose(confidential)
+        assert self.question.name == "confirm_report", self.replies_text()
+        return await self.choose("send" if send else "stop")
+
     async def answer_asked(self, **answers: str | Sequence[str]) -> TurnResult:
         """Answer each question the bot asks, by its name, until it asks none."""
         assert self.last is not None

@@ -13,8 +13,8 @@ from tests.core.harness import (
     COMMS,
     DEPUTY,
     DPO,
-    GOVERNANCE,
     HEAD_OAK,
+    HEAD_RIVER,
     TEACHER,
     Chat,
     Clock,
@@ -202,10 +202,8 @@ async def test_a_headteachers_account_request_goes_up_the_line(app: Application)
 
 async def test_concern_reaches_the_headteacher_and_the_dpo(app: Application) -> None:
     chat = Chat(app, TEACHER)
-    await chat.send("I need to report something")
-    await chat.choose("breach")
-    await chat.send("A colleague posted a class list on Facebook")
-    await chat.choose("yes")
+    await chat.report("breach", "A colleague posted a class list on Facebook", "yes",
+                      subject="unknown", school="Oakfield Primary")
     card = chat.card()
     assert "Joanne Clarke and Siobhan Murphy" in card.body
     record = (await app.storage.get(f"request/{card.request_id}")).value
@@ -220,14 +218,15 @@ async def test_concern_reaches_the_headteacher_and_the_dpo(app: Application) -> 
     assert "Joanne Clarke has your report" in told[-1].text
 
 
-async def test_central_concern_goes_to_governance_and_pupil_bullying_points_on(app: Application):
+async def test_a_report_follows_where_the_incident_is_and_pupil_bullying_points_on(
+        app: Application):
+    # A central-team member reporting bullying among Riverside pupils: Riverside's
+    # headteacher has it, not the central team's Head of Governance and People.
     chat = Chat(app, COMMS)
-    await chat.send("report a concern")
-    await chat.choose("bullying_pupils")
-    await chat.send("Pupils are being targeted in a group chat")
-    await chat.choose("no")
+    await chat.report("bullying_pupils", "Pupils are being targeted in a group chat", "no",
+                      subject="pupils", school="Riverside Academy")
     record = (await app.storage.get(f"request/{chat.card().request_id}")).value
-    assert [s["approver"] for s in record["steps"]] == [GOVERNANCE]
+    assert [s["approver"] for s in record["steps"]] == [HEAD_RIVER]
     assert "10.8" in chat.card().body or any("Anti-Bullying" in w for w in record["warnings"])
 
 

@@ -235,10 +235,8 @@ async def test_an_unacknowledged_report_is_reminded_then_escalated(
     app: Application, clock: Clock
 ) -> None:
     teacher = Chat(app, TEACHER)
-    await teacher.send("I need to report something")
-    await teacher.choose("misuse")
-    await teacher.send("A colleague shared a pupil's photo")
-    await teacher.choose("no")
+    await teacher.report("misuse", "A colleague shared a pupil's photo", "no",
+                         school="Oakfield Primary")
     record = (await app.storage.get(f"request/{teacher.card().request_id}")).value
     start = asked(record)
     assert (await run(app, clock, start + timedelta(hours=24))) == {"reminded": 1}

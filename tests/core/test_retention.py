@@ -48,10 +48,7 @@ async def test_retention_keeps_the_skeleton(app: Application, clock: Clock) -> N
 async def test_an_open_report_does_not_hold_back_the_purge(app: Application,
                                                            clock: Clock) -> None:
     teacher = Chat(app, TEACHER)
-    await teacher.send("report a concern")
-    await teacher.choose("breach")
-    await teacher.send("Something about Amy Brown")
-    await teacher.choose("no")
+    await teacher.report("breach", "Something about Amy Brown", "no", school="Oakfield Primary")
     open_report = teacher.card().request_id
     await teacher.check_post(NAMES_AMY, channel="personal")
     decided = teacher.card().request_id

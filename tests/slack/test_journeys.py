@@ -126,8 +126,15 @@ async def test_a_concern_reaches_the_headteacher_and_the_dpo(slack: SlackHarness
     lucy, joanne, siobhan = slack.user(LUCY), slack.user(JOANNE), slack.user(SIOBHAN)
     await lucy.say("I want to report a concern")
     await lucy.press("Online bullying involving pupils")
+    await lucy.press("Pupils")
+    await lucy.press("Oakfield Primary")
     await lucy.say("A Year 6 group chat is being used to mock a pupil, since Monday")
     await lucy.press("Yes")
+    # Told who will see it before it goes; nothing has gone yet.
+    assert ("this report will go to Joanne Clarke (headteacher of Oakfield Primary) and "
+            "Siobhan Murphy (Data Protection Officer)") in lucy.texts()
+    assert not joanne.messages() and not siobhan.messages()
+    await lucy.press("Send it")
     assert "Thank you: report SM-0001 has been passed on" in lucy.texts()
     for recipient in (joanne, siobhan):
         [card] = recipient.messages()
@@ -139,6 +146,21 @@ async def test_a_concern_reaches_the_headteacher_and_the_dpo(slack: SlackHarness
     assert buttons(siobhan.messages()[0]) == ["I have it in hand"]  # hers is still open
     assert "Joanne Clarke has your report SM-0001 in hand." in lucy.texts()
     assert_within_limits(slack.fake.calls)
+
+
+async def test_a_report_about_the_headteacher_never_reaches_her(slack: SlackHarness) -> None:
+    lucy, joanne, siobhan = slack.user(LUCY), slack.user(JOANNE), slack.user(SIOBHAN)
+    await lucy.say("I'm worried about something our headteacher Joanne Clarke posted")
+    await lucy.press("Inappropriate use of social media by staff or volunteers")
+    await lucy.say("A photo of the staff party with pupils' names on the wall behind")
+    await lucy.press("Yes")
+    assert "Rajesh Patel (Head of Governance and People)" in lucy.texts()
+    await lucy.press("Send it")
+    record_ = await record(slack, "SM-0001")
+    assert [s["approver"] for s in record_["steps"]] == [
+        "rajesh.patel@northbrook.example", "siobhan.murphy@northbrook.example"]
+    assert not joanne.messages()  # never the person it is about
+    assert header(siobhan.messages()[0]) == "Concern reported: SM-0001"
 
 
 async def test_a_press_by_someone_else_is_refused_and_recorded(slack: SlackHarness) -> None:

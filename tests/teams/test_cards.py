@@ -65,8 +65,11 @@ async def test_every_card_of_every_journey_validates(world: TeamsWorld) -> None:
     # A concern, referred to the headteacher and the DPO, acknowledged by one.
     await daniel.say("report a concern")
     await answer(daniel, "A breach of the Social Media Policy")
+    await answer(daniel, "I don't know who")
+    await answer(daniel, "Oakfield Primary")
     await daniel.say("A colleague shared a class photo on a personal account.")
     await answer(daniel, "Yes")
+    await answer(daniel, "Send it")
     concern = await world.until(lambda: [c for c in dpo.received() if c.cards
                                          and "Concern reported" in texts_of(c.card)])
     await dpo.execute(button(concern[0].card, "I have it in hand"),
