@@ -26,14 +26,19 @@ from aiohttp import web
 
 from bot.app import Application
 from bot.serving_plan import is_loopback
+from bot.tx import iso
 from conversations.codec import message_to_json
 from conversations.messages import ActionName, Choice, Press, Turn, TurnResult
+from storage.base import ABSENT, Conflict, Put
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("playground_static")
 MAX_TEXT = 20_000
 MAX_FIELD = 320
 MAX_VALUES = 50
+# The page's transcript of each person's chat (what a reload shows again), newest kept.
+HISTORY_PREFIX = "history/"
+HISTORY_ITEMS = 200
 ACTION_NAMES = frozenset(get_args(ActionName))
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -157,7 +162,45 @@ class Playground:
             return _problem(400, str(exc))
         result = await self.app.bot.handle(turn)
         await self._deliver()
-        return web.json_response(result_to_json(result))
+        reply = result_to_json(result)
+        await self._remember(turn, reply)
+        return web.json_response(reply)
+
+    async def _remember(self, turn: Turn, reply: dict[str, Any]) -> None:
+        """Keep the chat as the page showed it, so a reload shows it again. The conversation
+        itself is the engine's; this is only its transcript, kept with the store (retention
+        removes it with the rest)."""
+        if reply["duplicate"]:
+            return
+        items: list[dict[str, Any]] = []
+        if turn.text:
+            items.append({"kind": "you", "text": turn.text})
+        if reply["answered"]:
+            items.append({"kind": "answered", "labels": reply["answered"]})
+        items += [{"kind": "bot", "message": m} for m in reply["replies"]]
+        if not items:
+            return
+        key = f"{HISTORY_PREFIX}{turn.person.lower()}"
+        for _ in range(3):
+            found = await self.app.storage.get(key)
+            kept = (found.value["items"] if found else []) + items
+            try:
+                await self.app.storage.write([Put(key, {
+                    "items": kept[-HISTORY_ITEMS:], "updated_at": iso(self.app.bot.clock())},
+                    found.etag if found else ABSENT)])
+                return
+            except Conflict:
+                continue  # another tab of the same person wrote meanwhile
+
+    async def history(self, request: web.Request) -> web.Response:
+        email = self._person(request)
+        found = await self.app.storage.get(f"{HISTORY_PREFIX}{email.lower()}")
+        state = await self.app.storage.get(f"conversation/{email.lower()}")
+        return web.json_response({
+            "items": found.value["items"] if found else [],
+            "open_token": (state.value.get("token") if state and (
+                state.value.get("asked") or state.value.get("held")
+                or state.value.get("confirm")) else None)})
 
     async def _deliver(self) -> None:
         """Deliver what the turn staged now, so the other person's inbox shows it at once.
@@ -194,3 +237,4 @@ def setup_playground(web_app: web.Application, application: Application, *,
     web_app.router.add_post("/playground/api/turn", playground.turn)
     web_app.router.add_get("/playground/api/inbox", playground.inbox)
     web_app.router.add_get("/playground/api/requests", playground.requests)
+    web_app.router.add_get("/playground/api/history", playground.history)

@@ -35,10 +35,13 @@ def render(message: Message) -> str:
         elif message.free_text:
             lines.append("  (type your answer)")
         return "\n".join(lines)
-    lines = [f"[ {message.title} ]"]
+    tone = {"refused": "REFUSED", "fine": "FINE", "waiting": "NEEDS APPROVAL"}.get(message.tone)
+    lines = [f"[ {tone}: {message.title} ]" if tone else f"[ {message.title} ]"]
     lines += [f"  {k}: {v}" for k, v in message.fields]
     if message.body:
         lines.append(textwrap.indent(_wrap(message.body), "  "))
+    if message.quote:  # a draft, as typed
+        lines.append(textwrap.indent(message.quote, "  | "))
     if message.footer:
         lines.append(f"  {message.footer}")
     return "\n".join(lines)

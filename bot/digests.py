@@ -53,8 +53,10 @@ def _digest_card(title: str, records: list[dict], since: datetime) -> Card:
     pending = sorted((r for r in records if r["status"] == "pending"),
                      key=lambda r: r["created_at"])
     fields = [(STATUS_WORDS.get(k, k).capitalize(), str(v)) for k, v in sorted(counts.items())]
-    fields.insert(0, ("Requests this week", str(len(recent))))
-    body = "No requests are waiting."
+    if recent:
+        fields.insert(0, ("New requests in the past 7 days", str(len(recent))))
+    body = ("No new requests in the past 7 days. " if not recent else "") + (
+        "No requests are waiting.")
     if pending:
         oldest = pending[0]
         waiting_on = oldest["steps"][oldest["current"]]["approver_name"]

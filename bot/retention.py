@@ -93,6 +93,10 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     for key, rec in await storage.scan("inbox/"):
         if rec.value.get("at", "") < cutoff:
             out.other.append(key)
+    # The playground's transcripts quote drafts: they go with the rest after retention.
+    for key, rec in await storage.scan("history/"):
+        if rec.value.get("updated_at", "") < cutoff:
+            out.other.append(key)
     # Markers of handled platform events only need to outlive the platform's retries.
     recent = iso(now - timedelta(days=SEEN_DAYS))
     out.other += [k for k, rec in await storage.scan("seen/") if rec.value.get("at", "") < recent]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from conversations.messages import Action, Card, Message, Option, Question, Text
 
@@ -15,11 +15,12 @@ def message_to_json(message: Message) -> dict[str, Any]:
             "type": "question", "token": message.token, "prompt": message.prompt,
             "options": [[o.value, o.label] for o in message.options],
             "multiple": message.multiple, "free_text": message.free_text,
-            "detail": message.detail,
+            "detail": message.detail, "name": message.name,
         }
     return {
         "type": "card", "title": message.title, "fields": [list(f) for f in message.fields],
         "body": message.body, "request_id": message.request_id, "footer": message.footer,
+        "quote": message.quote, "tone": message.tone,
         "actions": [
             {"name": a.name, "label": a.label, "request_id": a.request_id, "value": a.value,
              "style": a.style, "needs_reason": a.needs_reason}
@@ -37,7 +38,7 @@ def message_from_json(data: dict[str, Any]) -> Message:
             token=str(data["token"]), prompt=str(data["prompt"]),
             options=tuple(Option(str(v), str(label)) for v, label in data.get("options", [])),
             multiple=bool(data.get("multiple")), free_text=bool(data.get("free_text")),
-            detail=str(data.get("detail", "")),
+            detail=str(data.get("detail", "")), name=str(data.get("name", "")),
         )
     if kind == "card":
         return Card(
@@ -46,5 +47,11 @@ def message_from_json(data: dict[str, Any]) -> Message:
             body=str(data.get("body", "")), request_id=str(data.get("request_id", "")),
             footer=str(data.get("footer", "")),
             actions=tuple(Action(**a) for a in data.get("actions", [])),
+            quote=str(data.get("quote", "")),
+            tone=_tone(data.get("tone")),
         )
     raise ValueError(f"unknown message type {kind!r}")
+
+
+def _tone(raw: Any) -> Literal["refused", "fine", "waiting", ""]:
+    return raw if raw in ("refused", "fine", "waiting") else ""

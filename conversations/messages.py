@@ -66,6 +66,11 @@ class Card:
     actions: tuple[Action, ...] = ()
     request_id: str = ""
     footer: str = ""
+    # Text shown exactly as typed (a draft): no platform reads markup in it.
+    quote: str = ""
+    # What the card announces, for a colour and a word at a glance: "refused", "fine",
+    # "waiting" (for approval) or "" for anything else.
+    tone: Literal["refused", "fine", "waiting", ""] = ""
 
 
 Message = Text | Question | Card

@@ -96,6 +96,11 @@ class Rule:
     explain: str
     approvers: tuple[str, ...] = ()
     revisable: bool = False
+    # A refusal for conduct: the consequences (8.1, 8.3, 8.4) are stated with it. Someone
+    # told "no" about a connection, or an account not yet approved, is not warned of them.
+    conduct: bool = False
+    # What a refusal's title asks of the person, when it is not "don't post this".
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,8 @@ class _Builder:
                     explain=" ".join(str(r.get("explain", "")).split()),
                     approvers=tuple(str(a) for a in r.get("approvers") or []),
                     revisable=bool(r.get("revisable", False)),
+                    conduct=bool(r.get("conduct", False)),
+                    title=str(r.get("title") or ""),
                 )
             )
         return Flow(name, str(spec.get("title", name)), tuple(questions), tuple(rules))

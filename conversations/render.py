@@ -67,7 +67,9 @@ def refusal(pack: PolicyPack, evaluation: Evaluation, check_id: str = "") -> lis
         f"• {r.explain} ({', '.join(r.clauses)})" for r in evaluation.refusals
     )
     revisable = all(r.revisable for r in evaluation.refusals)
+    titles = {r.title for r in evaluation.refusals}
     title = ("Not yet: please revise it before posting" if revisable
+             else titles.pop() if len(titles) == 1 and "" not in titles
              else "Not permitted: please don't post this")
     seen = noticed(evaluation)
     body = (f"{seen}\n\n" if seen else "") + reasons
@@ -75,8 +77,9 @@ def refusal(pack: PolicyPack, evaluation: Evaluation, check_id: str = "") -> lis
     if fixes:
         body += f"\n\n*What to change:* {fixes}"
     body += f"\n\n{cite(pack, evaluation.clauses)}"
-    # The consequences are for conduct that was refused, not for a post that only needs work.
-    if not revisable:
+    # The consequences are for conduct that was refused: not for a post that only needs
+    # work, nor for someone who asked before connecting with a parent.
+    if any(r.conduct for r in evaluation.refusals):
         body += f"\n\n{pack.consequences.text}"
     actions: tuple[Action, ...] = ()
     if check_id:
@@ -90,7 +93,7 @@ def refusal(pack: PolicyPack, evaluation: Evaluation, check_id: str = "") -> lis
     if evaluation.disputable:
         footer += (" If I have misread it, say why: your line manager will decide before it"
                    " is posted.")
-    return [Card(title=title, body=body, actions=actions,
+    return [Card(title=title, body=body, actions=actions, tone="refused",
                  fields=(("Clauses", ", ".join(evaluation.clauses)),), footer=footer)]
 
 
@@ -99,7 +102,7 @@ def allowed(pack: PolicyPack, evaluation: Evaluation) -> list[Message]:
     warnings = "".join(f"• {w.explain} ({', '.join(w.clauses)})\n" for w in evaluation.warnings)
     body = (seen + "\n\n" if seen else "") + (warnings + "\n" if warnings else "")
     body += "Remember:\n" + reminders(pack)
-    return [Card(title="Fine to post", body=body,
+    return [Card(title="Fine to post", body=body, tone="fine",
                  fields=(("Clauses", ", ".join(_reminder_clauses(pack, evaluation))),))]
 
 
@@ -159,6 +162,7 @@ def request_created(pack: PolicyPack, record: RequestRecord) -> list[Message]:
         if record.get("warnings"):
             body += "\n\n" + "".join(f"• {w}\n" for w in record["warnings"])
     return [Card(title=title, body=body, request_id=record["id"],
+                 tone="" if record["kind"] == "concern" else "waiting",
                  fields=(("Clauses", ", ".join(record["clauses"])),),
                  actions=(Action("withdraw", "Withdraw", record["id"]),)
                  if record["kind"] != "concern" else ())]
@@ -212,7 +216,7 @@ def approver_card(record: RequestRecord, step_index: int) -> Card:
             footer += f": “{step['comment']}”" if step.get("comment") else "."
         elif record.get("decided_at"):
             footer = f"Closed at {when(record['decided_at'])}."
-    return Card(title=title, fields=fields, body=record.get("draft", ""), actions=actions,
+    return Card(title=title, fields=fields, quote=record.get("draft", ""), actions=actions,
                 request_id=record["id"], footer=footer)
 
 
@@ -221,7 +225,7 @@ def reassigned_card(record: RequestRecord, step_index: int, why: str) -> Card:
     step = record["steps"][step_index]
     kind_title = KIND_TITLES.get(record["kind"], record["kind"])
     return Card(title=f"{kind_title} {record['id']}: passed to {step['approver_name']}",
-                fields=_summary_fields(record), body=record.get("draft", ""),
+                fields=_summary_fields(record), quote=record.get("draft", ""),
                 request_id=record["id"], footer=why)
 
 
@@ -237,20 +241,32 @@ def step_outcome(record: RequestRecord, step: dict[str, Any]) -> str:
     return str(STATUS_WORDS.get(record["status"], record["status"]))
 
 
+def first_words(text: str, limit: int = 60) -> str:
+    """The start of a draft, to name the post it is about: “Our Year 4 trip to the…”."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def requester_outcome(record: RequestRecord) -> Message:
     status = record["status"]
     decider = record.get("decided_by_name") or record.get("decided_by")
     comment = f"\nComment: “{record['comment']}”" if record.get("comment") else ""
+    post = record["kind"] == "post"
+    # Which post: its first words, shown as typed.
+    named, quote = (("your post", first_words(record.get("draft", ""))) if post else
+                    (f"the account {record.get('account', {}).get('name', '')}".rstrip(), ""))
     if status == "approved":
-        what = "You may post it now." if record["kind"] == "post" else (
-            "The account is now in the register of approved accounts.")
-        return Card(title=f"Approved: {record['id']}",
-                    body=f"{decider} approved it at {when(record['decided_at'])}. {what}{comment}",
-                    request_id=record["id"])
+        what = ("You may post it now, exactly as approved." if post else
+                "The account is now in the register of approved accounts.")
+        return Card(title=f"Approved: {record['id']}", tone="fine", request_id=record["id"],
+                    body=f"{decider} approved {named} at {when(record['decided_at'])}. "
+                         f"{what}{comment}", quote=quote)
     if status == "rejected":
-        return Card(title=f"Rejected: {record['id']}",
-                    body=f"{decider} rejected it at {when(record['decided_at'])}. "
-                         f"Please don't post it.{comment}", request_id=record["id"])
+        what = ("Please don't post it as it is; you may change it and check again." if post
+                else "Please don't set up or use the account.")
+        return Card(title=f"Rejected: {record['id']}", tone="refused", request_id=record["id"],
+                    body=f"{decider} rejected {named} at {when(record['decided_at'])}. "
+                         f"{what}{comment}", quote=quote)
     return Text(f"{record['id']} is now {STATUS_WORDS.get(status, status)}.")
 
 
@@ -276,6 +292,6 @@ def request_list(title: str, records: Sequence[RequestRecord], empty: str,
                   f"{STATUS_WORDS.get(r['status'], r['status'])}",
             fields=(("Asked", when(r["created_at"])),
                     ("With", chain_text(r))),
-            body=preview[:200] + ("…" if len(preview) > 200 else ""),
+            quote=preview[:200] + ("…" if len(preview) > 200 else ""),
             actions=actions, request_id=r["id"]))
     return out

@@ -167,7 +167,7 @@ function renderQuestion(q) {
     go.addEventListener("click", () => {
       const picked = [...checks.querySelectorAll("input:checked")].map((i) => i.value);
       if (!picked.length) {
-        setStatus("Tick at least one box (or “None of these”).");
+        showError(box, "Tick at least one box (or “None of these”).");
         return;
       }
       send({ choice: { token: q.token, values: picked } }, "", box);
@@ -187,9 +187,12 @@ function renderQuestion(q) {
   return box;
 }
 
+const TONES = { refused: "Refused", fine: "Fine", waiting: "Needs approval" };
+
 function renderCard(card, at) {
-  const box = el("div", { class: "card" });
-  if (at) box.append(el("span", { class: "time", text: at.slice(0, 16).replace("T", " ") }));
+  const box = el("div", { class: card.tone ? `card ${card.tone}` : "card" });
+  if (at) box.append(el("span", { class: "time", text: when(at) }));
+  if (TONES[card.tone]) box.append(el("span", { class: "tone", text: TONES[card.tone] }));
   box.append(el("h3", {}, rich(card.title, "span")));
   if (card.fields.length) {
     const list = el("dl");
@@ -201,6 +204,8 @@ function renderCard(card, at) {
     body.className = "body";
     box.append(body);
   }
+  // A draft is shown exactly as typed: as text, never read as markup.
+  if (card.quote) box.append(el("div", { class: "quote", text: card.quote }));
   if (card.footer) box.append(el("div", { class: "footer", text: card.footer }));
   if (card.actions.length) {
     const actions = el("div", { class: "actions" });
@@ -216,6 +221,24 @@ function renderCard(card, at) {
   return box;
 }
 
+// A problem with what was filled in is shown beside it, not under the chat box.
+function showError(where, text) {
+  let note = where.querySelector(":scope > .form-error");
+  if (!note) {
+    note = el("p", { class: "form-error", role: "alert" });
+    where.append(note);
+  }
+  note.textContent = text;
+}
+
+// Times as the cards write them: "2 Mar 2026, 09:00 UTC".
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+function when(stamp) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(stamp || "");
+  if (!m) return stamp || "";
+  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}, ${m[4]}:${m[5]} UTC`;
+}
+
 // A reason is asked for in the card itself (e.g. for a rejection) before the press is sent.
 function askReason(card, action) {
   if (card.querySelector(".reason")) return;
@@ -226,7 +249,8 @@ function askReason(card, action) {
   ok.addEventListener("click", () => {
     const comment = text.value.trim();
     if (!comment) {
-      setStatus("Please give a reason.");
+      showError(form, "Please give a reason.");
+      text.focus();
       return;
     }
     form.remove();
@@ -275,12 +299,35 @@ async function choose(email) {
     box.dataset.person = email;
     state.transcripts.set(email, box);
     $("transcripts").append(box);
-    await send({ text: "" }); // an empty message shows the menu (and any open question)
+    // The chat so far, kept by the server: a reload shows it again.
+    if (!(await restore(email))) await send({ text: "" }); // the menu, and any open question
   } else {
     scrollDown();
     await refreshPanels();
   }
   $("text").focus();
+}
+
+async function restore(email) {
+  let history = null;
+  try {
+    history = await api(`/playground/api/history?as=${encodeURIComponent(email)}`);
+  } catch (error) {
+    setStatus(`Could not load the chat so far: ${error.message}`);
+    return false;
+  }
+  if (!history.items.length) return false;
+  for (const item of history.items) {
+    if (item.kind === "you") say(el("div", { class: "msg you", text: item.text }));
+    else if (item.kind === "answered") markAnswered(item.labels);
+    else say(render(item.message));
+  }
+  // Questions no longer open are shown answered; the open one keeps its buttons.
+  for (const q of transcript().querySelectorAll(".question:not(.answered)")) {
+    if (q.dataset.token !== history.open_token) markAnswered(["(answered earlier)"], q);
+  }
+  await refreshPanels();
+  return true;
 }
 
 async function start() {

@@ -118,17 +118,29 @@ def text_length(blocks: Iterable[Any]) -> int:
     return total
 
 
-def _sections(raw: str, max_blocks: int, max_chars: int) -> tuple[list[Block], bool]:
+def _sections(raw: str, max_blocks: int, max_chars: int,
+              as_typed: bool = False) -> tuple[list[Block], bool]:
     """``raw`` as section blocks: at most ``max_blocks`` of them, holding at most
-    ``max_chars`` characters in all; also whether anything had to be left out."""
+    ``max_chars`` characters in all; also whether anything had to be left out. ``as_typed``
+    text (a draft) goes in plain_text, which Slack shows exactly as typed: "*this*" stays
+    "*this*", not bold, so an approver sees what will be posted."""
     out: list[Block] = []
     used = 0
     for chunk in _chunks(raw, SECTION_TEXT):
         room = min(SECTION_TEXT, max_chars - used)
         if len(out) >= max_blocks or room < MIN_SECTION_ROOM:
             return out, True
-        text, cut = fit_mrkdwn(chunk, room)
-        out.append({"type": "section", "text": mrkdwn(text)})
+        if as_typed:
+            # Shown as typed; a zero-width space keeps "<!channel>" or "<@U123>" from ever
+            # being read as a mention (it looks the same).
+            safe = chunk.replace("<!", "<\u200b!").replace("<@", "<\u200b@").replace(
+                "<#", "<\u200b#")
+            text, cut = fit_plain(safe, room), len(safe) > room
+            out.append({"type": "section", "text": {"type": "plain_text", "text": text,
+                                                    "emoji": True}})
+        else:
+            text, cut = fit_mrkdwn(chunk, room)
+            out.append({"type": "section", "text": mrkdwn(text)})
         used += len(text)
         if cut:
             return out, True
@@ -290,14 +302,17 @@ def render_card(card: Card) -> Rendered:
     blocks_left = MAX_BLOCKS - len(head) - len(tail) - 1
     chars_left = MESSAGE_TEXT - text_length(head + tail + [note])
     # The fields (a handful of short facts) come first, but never crowd out the body.
+    texts = (1 if card.body else 0) + (1 if card.quote else 0)
     field_blocks, fields_cut = _field_sections(
-        card.fields, blocks_left - (1 if card.body else 0),
-        chars_left // 2 if card.body else chars_left)
+        card.fields, blocks_left - texts, chars_left // 2 if texts else chars_left)
     body: list[Block] = []
     body_cut = False
-    if card.body:
-        body, body_cut = _sections(card.body, blocks_left - len(field_blocks),
-                                   chars_left - text_length(field_blocks))
+    for raw, as_typed in ((card.body, False), (card.quote, True)):
+        if raw:
+            more, cut_here = _sections(raw, blocks_left - len(field_blocks) - len(body),
+                                       chars_left - text_length(field_blocks + body), as_typed)
+            body += more
+            body_cut = body_cut or cut_here
     shortened = [note] if fields_cut or body_cut else []
     return Rendered(_fallback(card.title), head + field_blocks + body + shortened + tail)
 

@@ -172,14 +172,31 @@ def _action_button(action: Action) -> dict[str, Any]:
     return _button(action.label, PRESS_VERB, data, action.style)
 
 
-def _card_json(card: Card, body_text: str) -> dict[str, Any]:
+def _as_typed(text: str) -> list[dict[str, Any]]:
+    """Text exactly as typed (a draft): TextRuns are never read as markdown, so "*this*"
+    stays "*this*" for the approver, as it will be posted."""
+    return [{"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": line or " "}]}
+            for line in text.split("\n")]
+
+
+_TONES = {"refused": ("attention", "✖ Refused"), "fine": ("good", "✔ Fine"),
+          "waiting": ("warning", "⏳ Needs approval")}
+
+
+def _card_json(card: Card, body_text: str, quote: str = "") -> dict[str, Any]:
     body: list[dict[str, Any]] = [_title(card.title)]
+    if card.tone in _TONES:
+        color, word = _TONES[card.tone]
+        body.insert(0, {"type": "TextBlock", "text": word, "color": color, "weight": "Bolder",
+                        "size": "Small", "wrap": True})
     if card.fields:
         body.append({"type": "FactSet", "facts": [
             {"title": markup(cut(k, 200)), "value": markup(cut(v, FIELD_MAX_BYTES)) or "—"}
             for k, v in card.fields]})
     if body_text:
         body += _paragraphs(body_text)
+    if quote:
+        body.append({"type": "Container", "style": "emphasis", "items": _as_typed(quote)})
     if any(a.needs_reason for a in card.actions):
         body.append({"type": "Input.Text", "id": COMMENT_INPUT, "isMultiline": True,
                      "maxLength": COMMENT_MAX, "label": "Comment (needed to reject)",
@@ -193,6 +210,8 @@ def card_card(card: Card) -> dict[str, Any]:
     """A neutral card; its body (a draft can be of any length) is shortened to fit Teams."""
     note = (f"\n\n… (shortened to fit Teams; the full text is kept with request "
             f"{card.request_id})" if card.request_id else "\n\n… (shortened to fit Teams)")
+    if card.quote:
+        return _fitted(lambda quote: _card_json(card, card.body, quote), card.quote, note)
     return _fitted(lambda body: _card_json(card, body), card.body, note)
 
 

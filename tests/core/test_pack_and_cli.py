@@ -174,7 +174,7 @@ def test_directory_import_show_and_export(tmp_path: Path) -> None:
     assert "to Joanne Clarke: [ Approval needed: SM-0001" in chat.stdout
     decided = run("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
                   stdin="pending for me\na\nquit\n")
-    assert "to Sophie Bennett: [ Approved: SM-0001 ]" in decided.stdout
+    assert "to Sophie Bennett: [ FINE: Approved: SM-0001 ]" in decided.stdout
 
     exported = run("export", "--format", "json", cwd=tmp_path, env=env)
     data = json.loads(exported.stdout)

@@ -95,7 +95,7 @@ def test_teacher_asks_headteacher_approves_teacher_sees_outcome(
     # Back to the teacher: the outcome is in his inbox and in his requests.
     page.select_option("#who", TEACHER)
     expect(page.locator("#inbox .card", has_text="Approved: SM-0001")).to_contain_text(
-        "Joanne Clarke approved it")
+        "Joanne Clarke approved your post")
     expect(page.locator("#requests")).to_contain_text("SM-0001 · Post check: approved")
     # His conversation is still there, as he left it.
     expect(outcome).to_be_visible()

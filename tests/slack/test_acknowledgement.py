@@ -57,7 +57,7 @@ async def test_a_decision_is_committed_before_slack_gets_its_answer(slack: Slack
     slack.fake.release("chat.postMessage")
     await slack.settle()
     assert "You approved SM-0001." in daniel.texts()
-    assert "You may post it now." in sophie.texts()
+    assert "You may post it now" in sophie.texts()
 
 
 async def test_replies_still_unsent_at_shutdown_go_to_the_outbox(slack: SlackHarness) -> None:

@@ -62,7 +62,7 @@ async def test_a_reminder_reaches_the_approver_in_slack(slack: SlackHarness) -> 
     assert len(reminders_to(slack, daniel.dm)) == 1  # once
     await daniel.press("Approve")
     assert (await record(slack, "SM-0001"))["status"] == "approved"
-    assert "You may post it now." in sophie.texts()
+    assert "You may post it now" in sophie.texts()
 
 
 async def test_an_escalation_reaches_the_next_approver_and_the_requester(
@@ -89,4 +89,4 @@ async def test_an_escalation_reaches_the_next_approver_and_the_requester(
     decided = await record(slack, "SM-0001")
     assert decided["status"] == "approved" and decided["decided_by"] == (
         "joanne.clarke@northbrook.example")
-    assert "You may post it now." in sophie.texts()
+    assert "You may post it now" in sophie.texts()

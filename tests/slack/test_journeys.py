@@ -62,7 +62,8 @@ async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:
     [card] = daniel.messages()
     assert header(card) == "Approval needed: SM-0001 · Post check"
     assert buttons(card) == ["Approve", "Reject"]
-    assert "brilliant &amp; the children loved it" in daniel.texts()
+    # The draft is shown exactly as typed (plain text, which Slack never reads as markup).
+    assert "brilliant & the children loved it" in daniel.texts()
     assert "Sophie Bennett (Oakfield Primary)" in daniel.texts()
     assert [c.args["users"] for c in slack.fake.calls_to("conversations.open")] == [DANIEL]
 
@@ -73,7 +74,7 @@ async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:
     assert "You approved SM-0001." in daniel.texts()
     outcome = sophie.messages()[-1]
     assert header(outcome) == "Approved: SM-0001"
-    assert "You may post it now." in sophie.texts()
+    assert "You may post it now" in sophie.texts()
     assert (await record(slack, "SM-0001"))["status"] == "approved"
     assert assert_within_limits(slack.fake.calls) >= 6
 
@@ -257,7 +258,7 @@ async def test_a_long_draft_is_shown_whole_on_the_approvers_card(slack: SlackHar
     body = body_sections(card, "Year 4 trip")
     assert len(body) >= 3 and all(len(text) <= 3000 for text in body)
     kept = (await record(slack, "SM-0001"))["draft"]
-    assert kept == draft.strip() and "\n".join(body) == kept.replace("&", "&amp;")
+    assert kept == draft.strip() and "\n".join(body) == kept
     assert "Shortened" not in daniel.texts()
     await daniel.press("Approve")
     assert (await record(slack, "SM-0001"))["status"] == "approved"
@@ -271,12 +272,14 @@ async def test_a_ten_thousand_character_draft_fits_slack(slack: SlackHarness) ->
     await ask_to_post(sophie, draft)
     assert (await record(slack, "SM-0001"))["draft"] == draft  # kept whole, as typed
     [card] = daniel.messages()
-    body = body_sections(card, "Tom &amp; Jerry")
+    body = body_sections(card, "Tom & Jerry")
     # Spread over several sections; only what is over Slack's total for a message is cut.
     assert len(body) > 1 and all(len(text) <= 3000 for text in body)
-    assert body[0].startswith(OPINION + "Tom &amp; Jerry &lt;script&gt; said &gt; less.")
+    # Exactly as typed, in plain_text, which Slack shows as text and never as markup.
+    assert body[0].startswith(OPINION + "Tom & Jerry <script> said > less.")
     assert body[-1].endswith("…") and sum(map(len, body)) > 8_000
-    assert "<script>" not in "".join(body)
+    assert all(b["text"]["type"] == "plain_text" for b in card.blocks
+               if b["type"] == "section" and "Tom & Jerry" in b.get("text", {}).get("text", ""))
     assert "the full text is kept in the record of SM-0001" in daniel.texts()
     await daniel.press("Approve")
     assert_within_limits(slack.fake.calls)
