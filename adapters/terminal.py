@@ -97,19 +97,29 @@ class TerminalChat:
     async def say(self, line: str) -> None:
         """Handle one line typed by the person."""
         turn = self._turn_for(line.strip())
+        if turn is None:
+            self.out.write("Nothing was sent: a reason is needed for that.\n")
+            return
         result = await self.app.bot.handle(turn)
         await self.app.flush()
         self.actions = {}
         for message in result.replies:
             self._show(message)
 
-    def _turn_for(self, line: str) -> Turn:
+    def _turn_for(self, line: str) -> Turn | None:
         letter = line.lower()
         if letter in self.actions:
             action = self.actions[letter]
             comment = ""
             if action.needs_reason:
-                comment = self.ask_reason()
+                comment = self.ask_reason().strip()
+                if not comment:
+                    # Asked again here, so the reason typed next is not taken for a message.
+                    self.out.write("  Please give a reason (it is read with the request), or "
+                                   "press Enter to leave it.\n")
+                    comment = self.ask_reason().strip()
+                if not comment:
+                    return None
             return Turn(self.email, press=Press(action.name, action.request_id, action.value,
                                                 comment))
         if self.question is not None and self.question.options and not self.question.free_text:

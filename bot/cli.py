@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.add_argument("--what", choices=("requests", "audit", "all"), default=None,
+                        help="requests and decisions, or the audit trail (every check, "
+                             "refusal, refused attempt and dispute); default: requests for "
+                             "csv, all for json")
 
     jobs = sub.add_parser("jobs", help="reminders, escalation, expiry, digests, retention")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -167,7 +171,12 @@ async def _run(args: argparse.Namespace) -> int:
         return await commands.delegate(config, args.approver, args.delegate, args.start,
                                        args.until)
     if args.command == "export":
-        return await commands.export(config, args.since, args.format, args.out)
+        what = args.what or ("all" if args.format == "json" else "requests")
+        if args.format == "csv" and what == "all":
+            print("policybot: --what all needs --format json (CSV holds one table)",
+                  file=sys.stderr)
+            return 2
+        return await commands.export(config, args.since, args.format, args.out, what)
     raise AssertionError(args.command)
 
 

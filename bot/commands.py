@@ -96,10 +96,11 @@ async def show_person(config: Config, email: str) -> int:
         await app.close()
 
 
-async def export(config: Config, since: date | None, fmt: str, out: str) -> int:
+async def export(config: Config, since: date | None, fmt: str, out: str,
+                 what: str = "requests") -> int:
     storage = open_storage(config.storage_target)
     try:
-        text = await records.export(storage, since, fmt)
+        text = await records.export(storage, since, fmt, what)
     finally:
         await storage.close()
     if out == "-":

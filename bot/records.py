@@ -60,8 +60,31 @@ def to_csv(requests: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-async def export(storage: Storage, since: date | None, fmt: str) -> str:
+AUDIT_COLUMNS = ("at", "event", "actor", "request", "flow", "outcome", "clauses", "rules",
+                 "found", "attempted", "reason", "detail", "comment")
+
+
+def audit_to_csv(audit: list[dict[str, Any]]) -> str:
+    """The audit trail as CSV: every check (refused ones too), decision, refused attempt,
+    dispute and override, one row each; fields an event does not have are left empty.
+    Anything else an event records goes in the last column, as JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*AUDIT_COLUMNS, "other"))
+    for event in audit:
+        row = []
+        for column in AUDIT_COLUMNS:
+            value = event.get(column, "")
+            row.append(" ".join(map(str, value)) if isinstance(value, list) else value)
+        other = {k: v for k, v in event.items() if k not in AUDIT_COLUMNS}
+        row.append(json.dumps(other, ensure_ascii=False, sort_keys=True) if other else "")
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+async def export(storage: Storage, since: date | None, fmt: str, what: str = "requests") -> str:
     data = await collect(storage, since)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return to_csv(data["requests"])
+        chosen = data if what == "all" else {what: data[what]}
+        return json.dumps(chosen, indent=2, ensure_ascii=False) + "\n"
+    return audit_to_csv(data["audit"]) if what == "audit" else to_csv(data["requests"])

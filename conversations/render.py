@@ -287,11 +287,17 @@ def request_list(title: str, records: Sequence[RequestRecord], empty: str,
         if actions_for == "requester" and r["status"] == "pending":
             actions = (Action("withdraw", "Withdraw", r["id"]),)
         preview = " ".join(str(r.get("draft", "")).split())
+        fields: tuple[tuple[str, str], ...] = (("Asked", when(r["created_at"])),
+                                               ("With", chain_text(r)))
+        if r["status"] in ("approved", "rejected") and r.get("decided_by_name"):
+            fields += ((r["status"].capitalize() + " by",
+                        f"{r['decided_by_name']}, {when(r.get('decided_at'))}"),)
+        if r.get("comment"):
+            fields += (("Reason" if r["status"] == "rejected" else "Comment", r["comment"]),)
         out.append(Card(
             title=f"{r['id']} · {KIND_TITLES.get(r['kind'], r['kind'])}: "
                   f"{STATUS_WORDS.get(r['status'], r['status'])}",
-            fields=(("Asked", when(r["created_at"])),
-                    ("With", chain_text(r))),
+            fields=fields,
             quote=preview[:200] + ("…" if len(preview) > 200 else ""),
             actions=actions, request_id=r["id"]))
     return out

@@ -74,7 +74,9 @@ def atomic_write_json(path: Path, data: Any) -> Signature:
     previous = file_signature(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
     try:
-        with open(tmp, "w", encoding="ascii") as handle:
+        # Private to the bot's user: stores hold drafts and concern reports.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(text)
             handle.flush()
             stat = os.fstat(handle.fileno())

@@ -50,7 +50,7 @@ class StoreLock:
         (blocking: call it from a worker thread)."""
         if self._fd is not None:
             return
-        fd = os.open(self.path, _FLAGS, 0o666)
+        fd = os.open(self.path, _FLAGS, 0o600)
         self._fd = fd
         # Closed with this object even if the store is never closed (tests, short commands).
         self._closer = weakref.finalize(self, os.close, fd)
@@ -86,7 +86,7 @@ class StoreLock:
 
     @contextmanager
     def _held(self, operation: int) -> Iterator[None]:
-        fd = os.open(self.path, _FLAGS, 0o666)
+        fd = os.open(self.path, _FLAGS, 0o600)
         try:
             fcntl.flock(fd, operation)
             yield

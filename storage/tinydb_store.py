@@ -252,7 +252,10 @@ class TinyDBStorage(Storage):
     # ---------------------------------------------------- in worker threads, locked
 
     def _open_locked(self, session: ShardSession) -> None:
-        self._dir.mkdir(parents=True, exist_ok=True)
+        # The store's files are the bot's user's alone (0600, see atomic_json), and a folder
+        # made for them is too (0700): they hold drafts and concern reports. A folder that
+        # already exists is left as its owner set it (it may be shared, like /tmp).
+        self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock.open()
         with self._lock.exclusive():  # nobody is writing: every temp file is stale
             remove_stale_temp_files(self._dir, self._stem)

@@ -291,3 +291,19 @@ def test_every_version_of_a_file_has_a_new_signature(tmp_path: Path) -> None:
     ahead = time.time_ns() + 3600 * 10**9
     os.utime(path, ns=(ahead, ahead))
     assert atomic_write_json(path, {"n": 0})[1] > ahead
+
+
+async def test_store_files_and_the_folder_made_for_them_are_private(tmp_path: Path) -> None:
+    """Drafts and concern reports live in these files: no other local user may read them."""
+    from storage.base import Put
+    from storage.tinydb_store import TinyDBStorage
+
+    folder = tmp_path / "data" / "store"
+    store = TinyDBStorage(str(folder / "policybot.json"))
+    await store.write([Put("request/SM-0001", {"draft": "names a pupil"}),
+                       Put("conversation/x@y", {"flow": None})])
+    await store.close()
+    assert folder.stat().st_mode & 0o777 == 0o700
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files), [
+        (p.name, oct(p.stat().st_mode & 0o777)) for p in files]
