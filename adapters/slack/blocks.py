@@ -290,10 +290,16 @@ def decode_press(value: str) -> Pressed:
                    bool(data.get("m")))
 
 
+TONE_WORDS = {"refused": ":no_entry: *Refused*", "fine": ":white_check_mark: *Fine*",
+              "waiting": ":hourglass_flowing_sand: *Needs approval*"}
+
+
 def render_card(card: Card) -> Rendered:
     """A card within Slack's limits: the body is spread over as many sections as it needs,
     and only what still doesn't fit is cut, with a note that the record has it all."""
     head: list[Block] = [{"type": "header", "text": plain(card.title, HEADER_TEXT)}]
+    if card.tone in TONE_WORDS:  # the three outcomes differ at a glance
+        head.append(context(TONE_WORDS[card.tone]))
     tail: list[Block] = [context(card.footer)] if card.footer else []
     if card.actions:
         tail.append(_buttons(card))

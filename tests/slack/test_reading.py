@@ -22,6 +22,9 @@ async def test_an_insult_is_refused_at_once_quoting_the_words_and_the_clause(
     assert "I noticed “the new head at our place hasn't got a clue”" in said
     assert "(6.4, 7.1)" in said and "Where will it go?" not in said
     assert buttons(refusal) == ["Check again", "That's not what it means"]
+    # Told apart from the other outcomes at a glance.
+    assert refusal.blocks[1] == {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": ":no_entry: *Refused*"}]}
     assert await slack.application.storage.scan("request/") == []
     assert_within_limits(slack.fake.calls)
 
