@@ -47,7 +47,7 @@ from benchmarks import load_slack
 from benchmarks.client import Inboxes, NoReply, Recorder
 from benchmarks.load import fake
 from benchmarks.processes import Child, start_policybot
-from benchmarks.staff import OPINION, Member, prepare, teachers
+from benchmarks.staff import Member, prepare, teachers
 from storage import Storage, open_storage
 from storage.base import Record
 from tests.slack.harness import SECRET, TOKEN
@@ -65,7 +65,7 @@ class Ledger(Recorder):
     final_answers: Counter[str] = field(default_factory=Counter)  # by Slack user id
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        if OPINION in ticked(_payload(body)):
+        if is_last_answer(_payload(body)):
             self.final_answers[sender(body)] += 1  # counted even if it is never answered
         status, text = await super().post(url, body, headers)
         if status == 200:
@@ -98,11 +98,11 @@ def sender(body: bytes) -> str:
     return str(data["event"]["user"] if "event" in data else data["user"]["id"])
 
 
-def ticked(data: dict) -> list[str]:
-    """The labels of the boxes ticked when Continue was pressed (none for anything else)."""
-    values = (data.get("state") or {}).get("values") or {}
-    return [o["text"]["text"] for v in values.values() for e in v.values()
-            for o in e.get("selected_options", [])]
+def is_last_answer(data: dict) -> bool:
+    """The answer that creates the request: "My own personal account" pressed (the draft
+    shows the rest, so it is the one question asked)."""
+    actions = data.get("actions") or []
+    return bool(actions) and str(actions[0].get("value", "")).endswith("|personal")
 
 
 def describe(body: bytes) -> str:
@@ -112,8 +112,6 @@ def describe(body: bytes) -> str:
         return f"message from {data['event']['user']} ({data['event_id']})"
     action = data["actions"][0]
     label = action.get("text", {}).get("text", action["action_id"])
-    if action["action_id"] == "continue":
-        label = "Continue with " + ", ".join(ticked(data))
     return f"press [{label}] by {data['user']['id']} ({action['action_ts']})"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.client import Inboxes, Item, Recorder
-from benchmarks.staff import DRAFT, NONE, OPINION, Member, manager_of
+from benchmarks.staff import DRAFT, REQUESTS_PER_JOURNEY, WHERE, Member, manager_of
 from tests.slack.fake_slack import BOT_USER, TEAM
 from tests.slack.harness import sign, slack_escaped
 
@@ -96,10 +96,6 @@ def button(label: str) -> Callable[[Item], bool]:
                          for _, e in elements(m))
 
 
-def has_checkboxes(message: Item) -> bool:
-    return any(e.get("type") == "checkboxes" for _, e in elements(message))
-
-
 def says(pattern: str) -> Callable[[Item], bool]:
     found = re.compile(pattern)
     return lambda m: bool(found.search(json.dumps(m["blocks"], ensure_ascii=False)))
@@ -109,19 +105,6 @@ async def press_button(d: SlackDriver, member: Member, message: Item, label: str
     block, element = next((b, e) for b, e in elements(message)
                           if e.get("type") == "button" and e["text"]["text"] == label)
     await d.press(member, message, block, element)
-
-
-async def tick(d: SlackDriver, member: Member, message: Item, *labels: str) -> None:
-    """Tick boxes on a multiple-choice question, then press its Continue button."""
-    state: dict[str, Any] = {}
-    for block, element in elements(message):
-        if element.get("type") == "checkboxes":
-            chosen = [o for o in element["options"] if o["text"]["text"] in labels]
-            state[block["block_id"]] = {element["action_id"]: {
-                "type": "checkboxes", "selected_options": chosen}}
-    block, element = next((b, e) for b, e in elements(message)
-                          if e.get("action_id") == "continue")
-    await d.press(member, message, block, element, state)
 
 
 # -- journeys -----------------------------------------------------------------------------
@@ -135,21 +118,9 @@ async def journey(d: SlackDriver, teacher: Member) -> str:
     await box.until(says("Paste the text"), mark)
     mark = box.mark()
     await d.say(teacher, DRAFT)
-    where = await box.until(button("My own personal account"), mark)
+    where = await box.until(button(WHERE), mark)
     mark = box.mark()
-    await press_button(d, teacher, where, "My own personal account")
-    people = await box.until(has_checkboxes, mark)
-    mark = box.mark()
-    await tick(d, teacher, people, NONE)
-    tone = await box.until(has_checkboxes, mark)
-    mark = box.mark()
-    await tick(d, teacher, tone, NONE)
-    pupils = await box.until(button("No"), mark)
-    mark = box.mark()
-    await press_button(d, teacher, pupils, "No")
-    includes = await box.until(has_checkboxes, mark)
-    mark = box.mark()
-    await tick(d, teacher, includes, OPINION)
+    await press_button(d, teacher, where, WHERE)
     created = await box.until(says(r"Needs approval: request SM-\d+"), mark)
     match = _REQUEST_ID.search(json.dumps(created["blocks"]))
     assert match is not None
@@ -175,11 +146,11 @@ FLOOR_BLOCKS: list[dict[str, Any]] = [
 
 
 async def floor_journey(d: SlackDriver, teacher: Member) -> None:
-    """The same eight requests to the bare Bolt app; it answers each with one message."""
+    """The same requests to the bare Bolt app; it answers each with one message."""
     box = d.inboxes(teacher.dm)
     message: Item = {"channel": teacher.dm, "ts": "1760000000.000001", "text": "Question",
                      "blocks": FLOOR_BLOCKS}
-    for n in range(8):
+    for n in range(REQUESTS_PER_JOURNEY):
         mark = box.mark()
         if n < 2:
             await d.say(teacher, DRAFT if n else "can I post this?")

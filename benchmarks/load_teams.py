@@ -19,9 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks.client import Inboxes, Item, Recorder
-from benchmarks.staff import DRAFT, Member, manager_of, managers
+from benchmarks.staff import DRAFT, REQUESTS_PER_JOURNEY, WHERE, Member, manager_of, managers
 from tests.teams.fake_connector import CARD
-from tests.teams.flows import OPINION_POST
 from tests.teams.harness import BOT, TENANT, button, texts_of
 
 ENDPOINT = "api/messages"
@@ -120,7 +119,8 @@ async def journey(d: TeamsDriver, teacher: Member) -> str:
     mark = box.mark()
     await d.say(teacher, DRAFT)
     question = await box.until(is_question, mark)
-    for n, picked in enumerate(OPINION_POST):
+    answers = [(WHERE,)]  # the draft shows the rest: where it goes is the one question
+    for n, picked in enumerate(answers):
         card = card_of(question)
         assert card is not None
         titles = [a["title"] for a in card.get("actions", [])]
@@ -130,7 +130,7 @@ async def journey(d: TeamsDriver, teacher: Member) -> str:
                             {"pb_values": ",".join(picked)})
         else:
             await d.execute(teacher, button(card, picked[0]), question["activity_id"])
-        last = n == len(OPINION_POST) - 1
+        last = n == len(answers) - 1
         question = await box.until(
             card_saying(r"Needs approval: request SM-\d+") if last else is_question, mark)
     created = card_of(question)
@@ -155,9 +155,9 @@ FLOOR_ACTION = {"verb": "choice", "data": {"pb": "c", "t": "token", "v": "person
 
 
 async def floor_journey(d: TeamsDriver, teacher: Member) -> None:
-    """The same eight requests to the bare botbuilder bot; it replies once to each."""
+    """The same requests to the bare botbuilder bot; it replies once to each."""
     box = d.inboxes(teacher.conversation)
-    for n in range(8):
+    for n in range(REQUESTS_PER_JOURNEY):
         mark = box.mark()
         if n < 2:
             await d.say(teacher, DRAFT if n else "can I post this?")

@@ -20,11 +20,14 @@ DOMAIN = "@northbrook.example"
 SCHOOL = "Oakfield Primary"
 HEAD = f"joanne.clarke{DOMAIN}"
 MANAGERS = 10
-# A post on a personal account with an opinion that could be taken as the school's: the line
-# manager approves it (rule attributable-opinion).
-DRAFT = "Well done to Year 4 for a brilliant assembly about kindness today!"
-NONE = "None of these"
-OPINION = "An opinion that could be taken as the Trust's or a school's"
+# A post on a personal account with an opinion that could be taken as the school's: the bot
+# reads it, asks only where it goes, and the line manager approves it (rule
+# attributable-opinion, 4.2).
+DRAFT = ("Speaking as head of year, well done to Year 4 for a brilliant assembly about "
+         "kindness today!")
+WHERE = "My own personal account"
+# Requests in one journey: "can I post this?", the draft, where it goes, the manager's Approve.
+REQUESTS_PER_JOURNEY = 4
 
 
 @dataclass(frozen=True)

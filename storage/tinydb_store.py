@@ -40,7 +40,6 @@ import asyncio
 import copy
 import json
 import os
-import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +52,8 @@ from storage.atomic_json import (
     remove_durably,
     remove_stale_temp_files,
 )
-from storage.base import ABSENT, Change, Conflict, Put, Record, Storage, StorageUnavailable
+from storage.base import Change, Conflict, Put, Record, Storage, StorageUnavailable
+from storage.group_commit import MAX_GROUP, Waiting, check_group
 from storage.store_lock import StoreLock
 from storage.tinydb_shards import (
     DEFAULT_CACHED_BYTES,
@@ -117,7 +117,11 @@ class TinyDBStorage(Storage):
         self._cache = ShardCache(MAIN_SHARD, cached_shards, cached_bytes)
         self._opened = False
         self._open_lock = asyncio.Lock()
-        self._write_lock = asyncio.Lock()  # one batch of this process at a time, in order
+        self._write_lock = asyncio.Lock()  # one group of batches at a time, in order
+        # Batches waiting to be written, with the futures their callers wait on (group
+        # commit: those that arrive while a group is being written go together next).
+        self._waiting: list[Waiting] = []
+        self._draining = False
 
     # ----------------------------------------------------------------------- contract
 
@@ -130,13 +134,50 @@ class TinyDBStorage(Storage):
         return _records(found)
 
     async def write(self, changes: Sequence[Change]) -> dict[str, str]:
+        """Write one batch, all or nothing. Batches that arrive while another group is being
+        written are written together next (group commit): each is checked, in the order it
+        arrived, against what the batches before it leave; all that pass are made durable
+        with one rewrite (and one fsync) per file and at most one journal entry; each caller
+        then learns its own result. Nothing returns before its batch is on disk."""
         located = [(change, *locate(change.key)) for change in changes]
         values = [_copy_in(c.value) if isinstance(c, Put) else None for c in changes]
         await self.open()
-        async with self._write_lock:
-            # Hold the write lock until the worker thread is done even if the caller is
-            # cancelled: the batch may still land, and this process's next one comes after.
-            return await self._finish(self._under_lock(self._write_locked, located, values))
+        waiting = Waiting(located, values, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        if not self._draining:
+            self._draining = True
+            asyncio.ensure_future(self._write_groups())
+        # The batch may land even if the caller is cancelled; its result is then unread.
+        return await asyncio.shield(waiting.result)
+
+    async def _write_groups(self) -> None:
+        """Write every waiting batch, a group at a time, until none is left. No await
+        between finding the queue empty and clearing ``_draining``: a batch that arrives
+        is always either taken by this loop or starts a new one."""
+        try:
+            async with self._write_lock:
+                await self._drain()
+        finally:
+            self._draining = False
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+            try:
+                outcomes = await self._finish(
+                    self._under_lock(self._write_group_locked, group))
+            except BaseException as exc:  # the whole group failed (I/O): all are told
+                for waiting in group:
+                    if not waiting.result.done():
+                        waiting.result.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for waiting, outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Conflict):
+                    waiting.result.set_exception(outcome)
+                else:
+                    waiting.result.set_result(outcome)
 
     async def scan(self, prefix: str) -> list[tuple[str, Record]]:
         collection, slash, ident_prefix = prefix.partition("/")
@@ -298,39 +339,20 @@ class TinyDBStorage(Storage):
                         found.append((key, doc))
             return found
 
-    def _write_locked(
-        self,
-        session: ShardSession,
-        located: list[tuple[Change, ShardId, str]],
-        values: list[Any],
-    ) -> dict[str, str]:
+    def _write_group_locked(
+        self, session: ShardSession, group: list[Waiting],
+    ) -> list[dict[str, str] | Conflict]:
+        """Check each batch of ``group`` in order against the state the batches before it
+        leave, then commit the ones that pass as one atomic change."""
         with self._lock.exclusive():
             self._replay_journal(session)
-            for change, shard, ident in located:
-                current = session.doc(shard, ident)
-                if change.expect is ABSENT and current is not None:
-                    raise Conflict(change.key)
-                if isinstance(change.expect, str) and (
-                    current is None or current["etag"] != change.expect
-                ):
-                    raise Conflict(change.key)
-            etags: dict[str, str] = {}
-            final: dict[str, Doc | None] = {}  # the batch's last word on each key
-            for (change, _, _), value in zip(located, values, strict=True):
-                if isinstance(change, Put):
-                    etags[change.key] = uuid.uuid4().hex[:16]
-                    final[change.key] = {"value": value, "etag": etags[change.key]}
-                else:
-                    final[change.key] = None
+            outcomes, overlay = check_group(group, lambda key: session.doc(*locate(key)))
             # Deleting what does not exist changes nothing and needs no file rewritten.
-            final = {
-                key: doc
-                for key, doc in final.items()
-                if doc is not None or session.doc(*locate(key)) is not None
-            }
+            final = {key: doc for key, doc in overlay.items()
+                     if doc is not None or session.doc(*locate(key)) is not None}
             if final:
                 self._commit(session, final)
-            return etags
+            return outcomes
 
     def _commit(self, session: ShardSession, changes: dict[str, Doc | None]) -> None:
         groups = self._group(changes)

@@ -415,3 +415,4 @@ def test_open_storage_chooses_tinydb_paths(tmp_path: Path, monkeypatch: pytest.M
 def test_open_storage_rejects_unsupported_urls() -> None:
     with pytest.raises(ValueError, match="unknown storage URL scheme"):
         open_storage("redis://localhost")
+
