@@ -21,9 +21,10 @@ from tests.server.serve_process import ServerProcess
 
 TEACHER = "sophie.bennett@northbrook.example"
 APPROVER = "daniel.osei@northbrook.example"  # Sophie's line manager in the sample directory
-DRAFT = "Well done to Year 4 for a brilliant assembly about kindness today!"
-# The answers that make a post on a personal account about school business: one approval.
-ANSWERS = (["personal"], ["none"], ["none"], ["no"], ["business"])
+# School business on a personal account, shown in the words: the line manager approves it.
+DRAFT = "Oakfield's Christmas fair is this Saturday: well done to Year 4 for the stalls!"
+# Where it goes: the one question the bot asks about this draft.
+ANSWERS = (["personal"],)
 TIMEOUT = 30.0
 
 
