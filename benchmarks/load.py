@@ -60,6 +60,7 @@ class Setup:
     seeded: dict[int, Path]
     store_dir: Path | None = None  # where the TinyDB files go (default: beside the logs)
     think: float = 0.0  # mean seconds a person takes before each click or message
+    profile: Path | None = None  # py-spy's stacks of each policybot server go here
 
 
 @contextlib.asynccontextmanager
@@ -138,7 +139,8 @@ async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures
         else:
             args = ["--teams-emulator"]
             journey = load_teams.journey
-        server = await start_policybot(folder, settings, *args)
+        profile = (setup.profile / f"{platform}-{stored}.stacks.txt") if setup.profile else None
+        server = await start_policybot(folder, settings, *args, profile=profile)
         try:
             name = f"{platform} policybot stored={stored}"
             return await drive(server, urls, platform, journey, setup, name)
@@ -213,6 +215,9 @@ async def main() -> int:
                         help="mean seconds each person pauses before a click or message "
                              "(default 0: as fast as the server answers, its capacity)")
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs)")
+    parser.add_argument("--profile", type=Path,
+                        help="sample each policybot server with py-spy and write its stacks "
+                             "to this folder (summarise with benchmarks.profile_top)")
     parser.add_argument("--store-dir", type=Path,
                         help="put the servers' TinyDB files here (e.g. /dev/shm, to see what "
                              "durable writes cost); default: the work folder")
@@ -223,7 +228,10 @@ async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="policybot-load-") as tmp:
         folder = args.keep or Path(tmp)
         setup = Setup(args.conversations, args.journeys, folder,
-                      {s: seed(s, folder) for s in sizes if s}, args.store_dir, args.think)
+                      {s: seed(s, folder) for s in sizes if s}, args.store_dir, args.think,
+                      args.profile)
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
         summary: list[str] = []
         for platform in platforms:
             floor = await measure_floor(setup, platform)

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class Child:
         self.proc = proc
         self.first_line = first_line
         self.log = log
+        self.profiled = False
         self._drain = asyncio.create_task(self._discard_output())
 
     @classmethod
@@ -49,6 +51,8 @@ class Child:
         assert proc.stdout is not None
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT)
+            while line.startswith(b"py-spy>") or line == b"\n":  # the profiler's notices
+                line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT)
         except TimeoutError:
             proc.kill()
             await proc.wait()
@@ -97,10 +101,14 @@ class Child:
                 self.proc.kill()
 
     async def stop(self) -> int:
-        """SIGTERM and wait (SIGKILL after STOP_TIMEOUT); returns the exit code."""
+        """SIGTERM and wait (SIGKILL after STOP_TIMEOUT); returns the exit code. A server run
+        under py-spy gets SIGINT, which py-spy passes on before writing its samples."""
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self.proc.terminate()
+                if self.profiled:
+                    self.proc.send_signal(signal.SIGINT)
+                else:
+                    self.proc.terminate()
             try:
                 await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
             except TimeoutError:
@@ -119,11 +127,17 @@ def tail(log: Path, lines: int = 15) -> str:
         return ""
 
 
-async def start_policybot(folder: Path, settings: dict[str, str], *args: str) -> Child:
-    """``policybot serve`` on a free loopback port, in ``folder`` (its log: serve.log)."""
+async def start_policybot(folder: Path, settings: dict[str, str], *args: str,
+                          profile: Path | None = None) -> Child:
+    """``policybot serve`` on a free loopback port, in ``folder`` (its log: serve.log).
+    With ``profile``, py-spy samples it the whole time and writes its stacks there."""
     env = clean_env(folder, **settings)
-    child = await Child.start([str(POLICYBOT), "serve", "--host", "127.0.0.1", "--port", "0",
-                               *args], env=env, cwd=folder, log=folder / "serve.log")
+    command = [str(POLICYBOT), "serve", "--host", "127.0.0.1", "--port", "0", *args]
+    if profile is not None:
+        command = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
+                   "--rate", "200", "--output", str(profile), "--", *command]
+    child = await Child.start(command, env=env, cwd=folder, log=folder / "serve.log")
+    child.profiled = profile is not None
     await wait_healthy(child.url + "healthz")
     return child
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,6 +31,8 @@ class Application:
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
+        # What adapters opened that closing the application must close (HTTP sessions).
+        self.closers: list[Callable[[], Awaitable[None]]] = []
 
     async def flush(self) -> int:
         """Deliver what is waiting in the outbox."""
@@ -53,6 +55,10 @@ class Application:
                 log.exception("outbox flush failed; will retry")
 
     async def close(self) -> None:
+        for close in self.closers:
+            with contextlib.suppress(Exception):
+                await close()
+        self.closers.clear()
         await self.storage.close()
 
 
