@@ -2,10 +2,13 @@
 
 Storage layout (all JSON):
   request/SM-0042          the request record (conversations.requests)
-  meta/counter-request     {"next": 43}: readable ids, allocated under the transaction
+  meta/counter-request     {"next": 43}: readable ids, reserved in blocks (bot.request_ids)
   mine/<email>             {"ids": [...]}: the requester's requests, newest first
-  pending/<email>          {"ids": [...]}: requests waiting on this approver now
-  index/open               {"ids": [...]}: every request still open (for jobs and digests)
+  waiting/<email>/<id>     {}: the request is waiting on this approver now; one document
+                           each, so requests to one busy approver never conflict
+  open/SM-0042             {}: the request is still open (for jobs and digests); one
+                           document each, so opening and closing requests never conflict
+  index/open               {"ids": [...]}: the same, as stores before open/ kept it (read only)
   account/<id>             the register of approved official accounts
 """
 
@@ -17,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.delegation import active_delegate
+from bot.request_ids import RequestIds
 from bot.tx import Tx, iso
 from conversations import render
 from conversations.flows import Account, Evaluation
@@ -34,8 +38,10 @@ from conversations.requests import (
     withdraw,
 )
 from conversations.routing import RouteStep, Unroutable, route_approval, route_referral
+from storage.base import Storage
 
 ID_PREFIX = "SM"
+OPEN_PREFIX = "open/"
 KINDS = {"check_post": "post", "new_account": "account", "report_concern": "concern"}
 
 
@@ -77,8 +83,9 @@ async def load_accounts(tx: Tx, person: Person) -> list[Account]:
 
 
 class ApprovalDesk:
-    def __init__(self, pack: PolicyPack) -> None:
+    def __init__(self, pack: PolicyPack, ids: RequestIds) -> None:
         self.pack = pack
+        self.ids = ids
 
     async def create(
         self, tx: Tx, person: Person, people: PeopleIndex, evaluation: Evaluation,
@@ -99,7 +106,7 @@ class ApprovalDesk:
                                   "flow": flow.name, "detail": str(exc)})
             return DeskResult(refusal=f"I couldn't find anyone to take this: {exc}. "
                                       f"Please contact {self.pack.contact}.")
-        request_id = await self._next_id(tx)
+        request_id = await self.ids.next()
         shown = self._answers_that_mattered(evaluation, account, people)
         extra: dict[str, Any] = {"warnings": [w.explain for w in evaluation.warnings]}
         if evaluation.findings:
@@ -131,10 +138,10 @@ class ApprovalDesk:
             await self._delegate_new_steps(tx, record, people, now)
         tx.put(f"request/{request_id}", record)
         await index_add(tx, f"mine/{person.email}", request_id, cap=50)
-        await index_add(tx, "index/open", request_id)
+        tx.put(f"{OPEN_PREFIX}{request_id}", {})
         outbound = []
         for i in pending_steps(record):
-            await index_add(tx, f"pending/{record['steps'][i]['approver']}", request_id)
+            await waiting_add(tx, record["steps"][i]["approver"], request_id)
             outbound.append(Outbound(record["steps"][i]["approver"],
                                      render.approver_card(record, i), card_key(request_id, i)))
         tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
@@ -175,18 +182,18 @@ class ApprovalDesk:
         out: list[Outbound] = []
         for i, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True)):
             if old["state"] == "pending" and new["state"] != "pending":
-                await index_remove(tx, f"pending/{new['approver']}", rid)
+                await waiting_remove(tx, new["approver"], rid)
             if old["state"] != new["state"] and old["state"] != "waiting":
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
             if old["state"] == "waiting" and new["state"] == "pending":
-                await index_add(tx, f"pending/{new['approver']}", rid)
+                await waiting_add(tx, new["approver"], rid)
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
                 out.append(Outbound(after["requester"], render.step_progress(after)))
         if after["status"] != before["status"]:
             if after["status"] not in ("pending", "referred"):
-                await index_remove(tx, "index/open", rid)
+                await close_open(tx, rid)
             if after["status"] in ("approved", "rejected"):
                 out.append(Outbound(after["requester"], render.requester_outcome(after)))
             if after["status"] == "approved" and after["kind"] == "account":
@@ -217,12 +224,6 @@ class ApprovalDesk:
             "request": record["id"], "approved_by": record["decided_by"],
             "approved_at": record["decided_at"],
         })
-
-    async def _next_id(self, tx: Tx) -> str:
-        counter = await tx.get("meta/counter-request") or {"next": 1}
-        number = int(counter["next"])
-        tx.put("meta/counter-request", {"next": number + 1})
-        return f"{ID_PREFIX}-{number:04d}"
 
     def preview_referral(self, person: Person, people: PeopleIndex,
                          evaluation: Evaluation) -> list[Person]:
@@ -272,6 +273,47 @@ def _person_label(value: str, label: str, people: PeopleIndex) -> str:
 def _name(people: PeopleIndex, step: RouteStep) -> str:
     person = people.get(step.approver)
     return person.name if person else step.approver
+
+
+def _waiting_key(email: str, request_id: str) -> str:
+    return f"waiting/{email.lower()}/{request_id}"
+
+
+async def waiting_add(tx: Tx, email: str, request_id: str) -> None:
+    tx.put(_waiting_key(email, request_id), {})
+
+
+async def waiting_remove(tx: Tx, email: str, request_id: str) -> None:
+    """Also from the list an older store kept (``pending/<email>``), read only otherwise."""
+    if await tx.get(_waiting_key(email, request_id)) is not None:
+        tx.delete(_waiting_key(email, request_id))
+    await index_remove(tx, f"pending/{email}", request_id)
+
+
+async def waiting_for(tx: Tx, email: str) -> list[RequestRecord]:
+    """The requests waiting on ``email`` now, newest first."""
+    prefix = f"waiting/{email.lower()}/"
+    ids = {key[len(prefix):] for key, _ in await tx.storage.scan(prefix)}
+    legacy = await tx.get(f"pending/{email}")
+    ids.update(legacy["ids"] if legacy else [])
+    ordered = sorted(ids, key=lambda i: (len(i), i), reverse=True)
+    found = await tx.storage.read([f"request/{i}" for i in ordered])
+    return [found[f"request/{i}"].value for i in ordered if f"request/{i}" in found]
+
+
+async def close_open(tx: Tx, request_id: str) -> None:
+    """The request is no longer open: its marker goes (and it leaves an older store's list)."""
+    if await tx.get(f"{OPEN_PREFIX}{request_id}") is not None:
+        tx.delete(f"{OPEN_PREFIX}{request_id}")
+    await index_remove(tx, "index/open", request_id)
+
+
+async def open_ids(storage: Storage) -> list[str]:
+    """Every request still open, oldest first."""
+    ids = {key[len(OPEN_PREFIX):] for key, _ in await storage.scan(OPEN_PREFIX)}
+    legacy = await storage.get("index/open")
+    ids.update(legacy.value["ids"] if legacy else [])
+    return sorted(ids, key=lambda i: (len(i), i))
 
 
 async def requests_for(tx: Tx, index_key: str) -> list[RequestRecord]:

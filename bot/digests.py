@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.app import Application
+from bot.approvals import open_ids
 from bot.tx import Tx
 from conversations.messages import Card, Outbound
 from conversations.people import CENTRAL, PeopleIndex
@@ -41,8 +42,7 @@ async def _week_of_requests(app: Application, now: datetime) -> list[dict]:
             if key.split("/", 1)[1] >= since.strftime("%Y-%m-%dT%H:%M:%S") and \
                     rec.value.get("event") == "created":
                 ids.add(rec.value["request"])
-    open_doc = await app.storage.get("index/open")
-    ids.update(open_doc.value["ids"] if open_doc else [])
+    ids.update(await open_ids(app.storage))
     found = await app.storage.read([f"request/{i}" for i in sorted(ids)])
     return [r.value for r in found.values()]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.app import Application
-from bot.approvals import card_key, index_add, index_remove
+from bot.approvals import card_key, close_open, open_ids, waiting_add, waiting_remove
 from bot.config import Config
 from bot.delegation import active_delegate
 from bot.tx import Tx, iso
@@ -62,8 +62,7 @@ class RequestTimers:
         self.timings = timings
 
     async def open_ids(self) -> list[str]:
-        doc = await self.app.storage.get("index/open")
-        return list(doc.value["ids"]) if doc else []
+        return await open_ids(self.app.storage)
 
     async def run(self, now: datetime, report: JobReport) -> None:
         people = await self.app.directory.snapshot()
@@ -173,8 +172,8 @@ class RequestTimers:
         change = reassign(record, index, to, to_name, iso(now), reason=reason,
                           on_behalf_of=on_behalf_of, on_behalf_of_name=on_behalf_of_name)
         self._save(tx, change.record, change.events, now)
-        await index_remove(tx, f"pending/{previous}", record["id"])
-        await index_add(tx, f"pending/{to}", record["id"])
+        await waiting_remove(tx, previous, record["id"])
+        await waiting_add(tx, to, record["id"])
         key = card_key(record["id"], index)
         out = [
             Outbound(previous, render.reassigned_card(change.record, index, why), key),
@@ -188,11 +187,11 @@ class RequestTimers:
     async def _expire(self, tx: Tx, record: RequestRecord, now: datetime) -> list[Outbound]:
         change = expire(record, iso(now))
         self._save(tx, change.record, change.events, now)
-        await index_remove(tx, "index/open", record["id"])
+        await close_open(tx, record["id"])
         out = []
         for i, step in enumerate(record["steps"]):
             if step["state"] == "pending":
-                await index_remove(tx, f"pending/{step['approver']}", record["id"])
+                await waiting_remove(tx, step["approver"], record["id"])
                 out.append(Outbound(step["approver"], render.approver_card(change.record, i),
                                     card_key(record["id"], i)))
         days = self.timings.expiry_days

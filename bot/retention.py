@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.approvals import ID_PREFIX
+from bot.request_ids import COUNTER
 from bot.tx import Tx, iso
 from conversations.requests import OPEN_STATES
 from storage.base import Delete, Put, Storage
@@ -69,9 +70,14 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     out = PurgePlan(next_request=int(state.get("next_request", 1)))
     number = out.next_request
     first_open = None
-    while True:
+    counter = await storage.get(COUNTER)
+    end = int(counter.value["next"]) if counter else 1
+    while number < end:
         found = await storage.get(f"request/{ID_PREFIX}-{number:04d}")
-        if found is None or found.value["created_at"] >= cutoff:
+        if found is None:  # ids are reserved in blocks: one never used is a gap
+            number += 1
+            continue
+        if found.value["created_at"] >= cutoff:
             break
         if found.value["status"] in OPEN_STATES:
             # Still open (a report not yet acknowledged): skip it, and start from it next

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.approvals import ApprovalDesk, load_accounts, requests_for
+from bot.approvals import ID_PREFIX, ApprovalDesk, load_accounts, requests_for, waiting_for
 from bot.delegation import (
     DelegationError,
     end_delegation,
@@ -28,6 +28,7 @@ from bot.delegation import (
 from bot.delivery import Outbox
 from bot.directory import DirectoryStore
 from bot.flow_turns import FlowTurns, Handled
+from bot.request_ids import RequestIds
 from bot.tx import Tx, iso
 from conversations import intents, render
 from conversations.ask import FAQ_MIN, PolicyIndex
@@ -76,7 +77,7 @@ class PolicyBot:
         self.outbox = outbox
         self.clock = clock
         self.runner = FlowRunner(pack)
-        self.desk = ApprovalDesk(pack)
+        self.desk = ApprovalDesk(pack, RequestIds(storage, ID_PREFIX))
         self.index = PolicyIndex(pack)
         self.flows = FlowTurns(pack, self.runner, self.desk, self.index, clock, self.names)
         self._retrying = asyncio.Lock()
@@ -306,7 +307,7 @@ class PolicyBot:
         return _with_state(result, state)
 
     async def _pending(self, tx: Tx, person: Person, state: State) -> Handled:
-        waiting = await requests_for(tx, f"pending/{person.email}")
+        waiting = await waiting_for(tx, person.email)
         cards: list[Message] = []
         for record in waiting:
             for i in pending_steps(record):
