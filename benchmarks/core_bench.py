@@ -2,8 +2,8 @@
 
 Seeds a TinyDB store with 0, 10,000 and 100,000 past requests (five audit entries each, spread
 over the years as a Trust of 200 requests a week would have them), then times, through the
-real application, a conversation step (answering "Where will it go?") and an approver's
-decision. Prints one line per figure. Run:
+real application, a conversation step (answering "Where will it go?", which leads to the
+consent question) and an approver's decision. Prints one line per figure. Run:
 
     .venv/bin/python -m benchmarks.core_bench [--sizes 0,10000,100000] [--rounds 40]
 
@@ -35,8 +35,11 @@ from storage import open_storage
 from storage.base import Put, Storage
 
 TEACHER = "sophie.bennett@northbrook.example"
-DEPUTY = "daniel.osei@northbrook.example"
-DRAFT = "Well done to Year 4 for a brilliant assembly about kindness today! " * 4
+DEPUTY = "daniel.osei@northbrook.example"  # decided the seeded requests
+HEAD = "joanne.clarke@northbrook.example"  # Sophie's headteacher: approves school pictures
+# Pictures of school life, which the bot reads: "where?" is a step (the next question is about
+# consent), and the consent answer creates the request for the headteacher.
+DRAFT = "Sports day photos of Year 4 in the relay, a brilliant afternoon [photo of the relay]"
 START = datetime(2016, 1, 4, 9, 0, tzinfo=UTC)
 PER_WEEK = 200
 
@@ -141,16 +144,15 @@ async def measure(size: int, rounds: int, database_url: str | None = None) -> No
             t0 = time.perf_counter()
             await bot.handle(Turn(TEACHER, choice=Choice(token, ("personal",))))
             steps.append(time.perf_counter() - t0)
-            for values in (("none",), ("none",), ("no",), ("business",)):
-                state = await storage.get(f"conversation/{TEACHER}")
-                assert state is not None
-                result = await bot.handle(Turn(TEACHER, choice=Choice(state.value["token"],
-                                                                      values)))
+            state = await storage.get(f"conversation/{TEACHER}")
+            assert state is not None and state.value["asked"] == "pupils_shown"
+            result = await bot.handle(Turn(TEACHER, choice=Choice(state.value["token"],
+                                                                  ("consent",))))
             created = result.replies[-1]
             assert isinstance(created, Card)
             request_id = created.request_id
             t0 = time.perf_counter()
-            await bot.handle(Turn(DEPUTY, press=Press("approve", request_id)))
+            await bot.handle(Turn(HEAD, press=Press("approve", request_id)))
             decisions.append(time.perf_counter() - t0)
             await app.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

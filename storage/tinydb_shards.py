@@ -40,33 +40,28 @@ DEFAULT_CACHED_SHARDS = 256
 DEFAULT_CACHED_BYTES = 16_000_000  # of JSON files: some 64 MB once parsed
 MAIN_COLLECTION = "meta"
 MAIN_SHARD: ShardId = (MAIN_COLLECTION, "main")
-# A decision rewrites its request's whole file, so a file holds few requests: measured,
-# re-serialising a 500-request file was the largest cost of a decision (README,
-# "Performance"). Dated entries (audit, outbox) are filed by day for the same reason.
-SEQUENCE_SHARD_SIZE = 50
+SEQUENCE_SHARD_SIZE = 500
 HASH_SHARDS = 16
 
 # Collection names become part of file names, so they are restricted to a safe alphabet.
 _COLLECTION = re.compile(r"[A-Za-z0-9_-]+")
 _SEQUENCE_ID = re.compile(r"[A-Za-z]+-(\d+)")
-_DATED_ID = re.compile(r"(\d{4}-\d{2})(-\d{2})?")
-_SHARD_NAME = re.compile(r"s\d+|\d{4}-\d{2}-\d{2}|h\d+")
-# Files of an earlier layout (500 requests, a month of entries): re-placed when a store opens.
-_OLD_SHARD_NAME = re.compile(r"n\d+|\d{4}-\d{2}")
+_DATED_ID = re.compile(r"(\d{4}-\d{2})")
+_SHARD_NAME = re.compile(r"n\d+|\d{4}-\d{2}|h\d+")
 
 
 def shard_of(collection: str, ident: str) -> ShardId:
     """Which file holds ``collection/ident``.
 
-    ``SM-0042`` -> ``s0`` (50 sequential ids per file); ``2026-11-24T13:05...`` ->
-    ``2026-11-24`` (one file per day); anything else -> ``h0``..``h15`` by crc32.
+    ``SM-0042`` -> ``n0`` (500 sequential ids per file); ``2026-11-24T13:05...`` ->
+    ``2026-11`` (one file per month); anything else -> ``h0``..``h15`` by crc32.
     """
     if collection == MAIN_COLLECTION:
         return MAIN_SHARD
     if match := _SEQUENCE_ID.fullmatch(ident):
-        return collection, f"s{int(match.group(1)) // SEQUENCE_SHARD_SIZE}"
-    if (match := _DATED_ID.match(ident)) and match.group(2):
-        return collection, match.group(1) + match.group(2)
+        return collection, f"n{int(match.group(1)) // SEQUENCE_SHARD_SIZE}"
+    if match := _DATED_ID.match(ident):
+        return collection, match.group(1)
     return collection, f"h{zlib.crc32(ident.encode('utf-8', 'surrogatepass')) % HASH_SHARDS}"
 
 
@@ -79,23 +74,21 @@ def locate(key: str) -> tuple[ShardId, str]:
 
 
 def month_named(ident_prefix: str) -> str | None:
-    """The month (``2026-11``) an id prefix such as ``2026-11-2`` names, if any: only the
-    files of that month's days can hold ids starting so."""
+    """The month (``2026-11``) an id prefix such as ``2026-11-2`` names, if any: only that
+    month's file can hold ids starting so."""
     match = _DATED_ID.match(ident_prefix)
     return match.group(1) if match else None
 
 
-def shards_on_disk(directory: Path, stem: str, *, old: bool = False) -> set[ShardId]:
-    """The shards whose files exist (the main shard always counts); with ``old``, the files
-    of the earlier layout instead (see :data:`_OLD_SHARD_NAME`)."""
-    found = set() if old else {MAIN_SHARD}
-    names = _OLD_SHARD_NAME if old else _SHARD_NAME
+def shards_on_disk(directory: Path, stem: str) -> set[ShardId]:
+    """The shards whose files exist (the main shard always counts)."""
+    found = {MAIN_SHARD}
     head = f"{stem}."
     for name in os.listdir(directory):
         if not (name.startswith(head) and name.endswith(".json")):
             continue
         parts = name[len(head) : -len(".json")].split(".")
-        if len(parts) == 2 and _COLLECTION.fullmatch(parts[0]) and names.fullmatch(parts[1]):
+        if len(parts) == 2 and _COLLECTION.fullmatch(parts[0]) and _SHARD_NAME.fullmatch(parts[1]):
             found.add((parts[0], parts[1]))
     return found
 

@@ -191,7 +191,7 @@ class TinyDBStorage(Storage):
                 return name.startswith(collection)
             if name != collection:
                 return False
-            return month is None or shard[1].startswith(month)
+            return month is None or shard[1] == month
 
         await self.open()
         found = await self._under_lock(self._scan_locked, prefix, wanted)
@@ -301,24 +301,9 @@ class TinyDBStorage(Storage):
         with self._lock.exclusive():  # nobody is writing: every temp file is stale
             remove_stale_temp_files(self._dir, self._stem)
             self._replay_journal(session)
-            self._replace_old_shards(session)
             main = session.db(MAIN_SHARD)
             if main.atomic.signature is None:
                 main.atomic.write({})  # so ping can tell a lost file from a new store
-
-    def _replace_old_shards(self, session: ShardSession) -> None:
-        """Move the documents of files in the earlier layout (500 requests, a month of
-        entries a file) to where they live now, once, at the first open. Safe to stop at
-        any point: the old file goes only after its documents are durable in the new ones,
-        and doing it again puts the same documents in the same places."""
-        for shard in sorted(shards_on_disk(self._dir, self._stem, old=True)):
-            old_path = self._shard_path(shard)
-            data = read_json(old_path)
-            docs = data.get(shard[0], {}) if isinstance(data, dict) else {}
-            changes = {f"{shard[0]}/{ident}": doc for ident, doc in docs.items()}
-            if changes:
-                self._apply_groups(session, self._group(changes), None)
-            remove_durably(old_path)
 
     @contextmanager
     def _settled(self, session: ShardSession) -> Iterator[None]:

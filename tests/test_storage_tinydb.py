@@ -43,11 +43,11 @@ def spread_batch(tag: str) -> list[Put]:
 
 
 def test_shard_function() -> None:
-    assert shard_of("request", "SM-0042") == ("request", "s0")
-    assert shard_of("request", "SM-0049") == ("request", "s0")
-    assert shard_of("request", "SM-0050") == ("request", "s1")
-    assert shard_of("request", "SM-74999") == ("request", "s1499")
-    assert shard_of("audit", "2026-11-24T13:05:01.123456Z-ab12cd") == ("audit", "2026-11-24")
+    assert shard_of("request", "SM-0042") == ("request", "n0")
+    assert shard_of("request", "SM-0499") == ("request", "n0")
+    assert shard_of("request", "SM-0500") == ("request", "n1")
+    assert shard_of("request", "SM-74999") == ("request", "n149")
+    assert shard_of("audit", "2026-11-24T13:05:01.123456Z-ab12cd") == ("audit", "2026-11")
     assert shard_of("meta", "SM-0042") == ("meta", "main")
     hashed = {shard_of("job", f"job-name-{i}")[1] for i in range(500)}
     assert hashed == {f"h{i}" for i in range(16)}
@@ -61,14 +61,14 @@ async def test_files_on_disk_are_valid_json_in_the_expected_layout(main_path: Pa
     await store.close()
     names = sorted(os.listdir(main_path.parent))
     assert names == [
-        "policybot.audit.2026-11-24.json",
-        "policybot.audit.2027-01-02.json",
+        "policybot.audit.2026-11.json",
+        "policybot.audit.2027-01.json",
         f"policybot.job.{shard_of('job', 'nightly-export')[1]}.json",
         "policybot.json",
         "policybot.json.lock",
-        "policybot.request.s0.json",
-        "policybot.request.s12.json",
-        "policybot.request.s24.json",
+        "policybot.request.n0.json",
+        "policybot.request.n1.json",
+        "policybot.request.n2.json",
     ]
     assert (main_path.parent / "policybot.json.lock").read_bytes() == b""  # a lock only
     contents = {
@@ -80,7 +80,7 @@ async def test_files_on_disk_are_valid_json_in_the_expected_layout(main_path: Pa
         "tag": "one",
         "key": "meta/settings",
     }
-    assert set(contents["policybot.request.s24.json"]["request"]) == {"SM-1234"}
+    assert set(contents["policybot.request.n2.json"]["request"]) == {"SM-1234"}
     assert contents[f"policybot.job.{shard_of('job', 'nightly-export')[1]}.json"] == {"job": {}}
 
 
@@ -92,7 +92,7 @@ async def test_a_single_shard_write_replaces_only_its_own_file(main_path: Path) 
     after = {p.name: p.stat().st_ino for p in main_path.parent.iterdir()}
     assert set(after) == set(inodes)  # no journal left, no new file
     changed = {name for name in after if after[name] != inodes[name]}
-    assert changed == {"policybot.request.s0.json"}
+    assert changed == {"policybot.request.n0.json"}
     await store.close()
 
 
@@ -127,7 +127,7 @@ async def test_open_creates_parent_directories(tmp_path: Path) -> None:
 
 
 async def test_stale_temp_files_are_removed_on_open(main_path: Path) -> None:
-    stale = main_path.parent / ".policybot.request.s0.json.deadbeef.tmp"
+    stale = main_path.parent / ".policybot.request.n0.json.deadbeef.tmp"
     unrelated = main_path.parent / ".other.json.deadbeef.tmp"
     stale.write_text('{"half": ')
     unrelated.write_text("keep")
@@ -256,15 +256,15 @@ async def test_ping_reports_an_unusable_directory(
 
 
 async def test_corrupt_shard_file_is_reported_by_name(main_path: Path) -> None:
-    (main_path.parent / "policybot.request.s0.json").write_text("[1, 2")
+    (main_path.parent / "policybot.request.n0.json").write_text("[1, 2")
     store = TinyDBStorage(main_path)
-    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.s0\.json"):
+    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.n0\.json"):
         await store.read(["request/SM-0001"])
-    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.s0\.json"):
+    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.n0\.json"):
         await store.scan("request/")
     assert await store.read(["request/SM-0500"]) == {}  # other shards still serve
-    (main_path.parent / "policybot.request.s10.json").write_text("")  # never written by us
-    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.s10\.json is empty"):
+    (main_path.parent / "policybot.request.n1.json").write_text("")  # never written by us
+    with pytest.raises(StorageUnavailable, match=r"policybot\.request\.n1\.json is empty"):
         await TinyDBStorage(main_path).read(["request/SM-0500"])
 
 
@@ -415,5 +415,4 @@ def test_open_storage_chooses_tinydb_paths(tmp_path: Path, monkeypatch: pytest.M
 def test_open_storage_rejects_unsupported_urls() -> None:
     with pytest.raises(ValueError, match="unknown storage URL scheme"):
         open_storage("redis://localhost")
-
 

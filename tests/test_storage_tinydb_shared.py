@@ -133,7 +133,7 @@ async def test_a_write_by_another_process_is_seen_at_once(main_path: Path, start
     store = TinyDBStorage(main_path)
     mine = await store.write([Put(key, {"by": "parent"}) for key in SPREAD_KEYS])
     assert len(await store.read(SPREAD_KEYS)) == len(SPREAD_KEYS)  # all parsed in memory
-    assert {("request", "s0"), ("request", "s12"), MAIN_SHARD} <= store.cached_shards
+    assert {("request", "n0"), ("request", "n1"), MAIN_SHARD} <= store.cached_shards
 
     changed = {SPREAD_KEYS[0]: {"by": "child"}, SPREAD_KEYS[2]: {"by": "child"}}
     theirs = await asyncio.to_thread(result, start("put", main_path, json.dumps(changed)))
@@ -223,19 +223,19 @@ async def test_a_batch_another_holder_left_half_applied_is_finished_before_a_rea
 
 async def test_the_cache_keeps_only_the_most_recently_used_shards(main_path: Path) -> None:
     store = TinyDBStorage(main_path, cached_shards=2)
-    keys = [f"request/SM-{50 * n:04d}" for n in range(6)]  # shards s0 .. s5
+    keys = [f"request/SM-{500 * n:04d}" for n in range(6)]  # shards n0 .. n5
     etags: dict[str, str] = {}
     for n, key in enumerate(keys):
         etags |= await store.write([Put(key, {"n": n}), Put("meta/last", {"n": n})])
-    assert store.cached_shards == {MAIN_SHARD, ("request", "s4"), ("request", "s5")}
+    assert store.cached_shards == {MAIN_SHARD, ("request", "n4"), ("request", "n5")}
 
     for n, key in enumerate(keys):  # each evicted shard is parsed again, correctly
         assert await store.get(key) == Record({"n": n}, etags[key])
         assert len(store.cached_shards) == 3 and MAIN_SHARD in store.cached_shards
-    assert store.cached_shards == {MAIN_SHARD, ("request", "s4"), ("request", "s5")}
-    await store.get(keys[4])  # s4 is now the most recent: reading s0 evicts s5
+    assert store.cached_shards == {MAIN_SHARD, ("request", "n4"), ("request", "n5")}
+    await store.get(keys[4])  # n4 is now the most recent: reading n0 evicts n5
     await store.get(keys[0])
-    assert store.cached_shards == {MAIN_SHARD, ("request", "s0"), ("request", "s4")}
+    assert store.cached_shards == {MAIN_SHARD, ("request", "n0"), ("request", "n4")}
 
     # A conditional write to an evicted shard checks the file, not a forgotten copy.
     with pytest.raises(Conflict):
@@ -259,11 +259,10 @@ async def test_the_cache_holds_at_most_its_bytes_of_files(main_path: Path) -> No
     assert [(k, r.value["month"]) for k, r in await store.scan("audit/")] == [
         (key, month) for month, key in enumerate(keys, start=1)
     ]
-    assert store.cached_shards == {MAIN_SHARD} | {("audit", f"2026-0{m}-01")
-                                                  for m in (3, 4, 5, 6)}
+    assert store.cached_shards == {MAIN_SHARD} | {("audit", f"2026-0{m}") for m in (3, 4, 5, 6)}
     big = "request/SM-0001"  # a file beyond the budget is parsed each time it is used
     await store.write([Put(big, {"pad": "x" * 30_000})])
-    assert ("request", "s0") not in store.cached_shards
+    assert ("request", "n0") not in store.cached_shards
     record = await store.get(big)
     assert record is not None and len(record.value["pad"]) == 30_000
     assert len(store.cached_shards - {MAIN_SHARD}) == 4

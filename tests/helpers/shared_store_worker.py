@@ -40,7 +40,7 @@ MIRRORS = [
     "audit/2026-11-mirror",
 ]
 LOG_PREFIX = "audit/2026-12-01T00:00:00Z-"  # one entry per addition, in a sixth file
-HELD_TEMP_NAME = ".policybot.request.s0.json.cafe0001.tmp"
+HELD_TEMP_NAME = ".policybot.request.n0.json.cafe0001.tmp"
 HELD_VALUE = {"written": "while the lock was held"}
 MAX_ATTEMPTS = 10_000  # a store that never lets an addition through fails, not hangs
 
@@ -103,7 +103,7 @@ def hold(main: Path) -> None:
     from storage.store_lock import StoreLock
 
     main.parent.mkdir(parents=True, exist_ok=True)
-    target = main.parent / "policybot.request.s0.json"
+    target = main.parent / "policybot.request.n0.json"
     text = dumps({"request": {"SM-0001": {"value": HELD_VALUE, "etag": "cafe0000cafe0000"}}})
     temp = main.parent / HELD_TEMP_NAME
     with StoreLock(main.parent / f"{main.name}.lock").exclusive():
