@@ -55,3 +55,25 @@ async def test_a_disputed_finding_goes_to_the_line_manager_with_the_reason(
     assert schema_errors(card_call.card) == []
     record = await world.app.storage.get("request/SM-0001")
     assert record is not None and record.value["dispute"] == reason
+
+
+async def test_a_report_about_the_headteacher_never_reaches_her(world: TeamsWorld) -> None:
+    daniel = world.user(TEACHER, "Daniel Osei")
+    joanne = world.user(HEAD, "Joanne Clarke")
+    rajesh = world.user("rajesh.patel@northbrook.example", "Rajesh Patel")
+    siobhan = world.user("siobhan.murphy@northbrook.example", "Siobhan Murphy")
+    for person in (joanne, rajesh, siobhan):
+        await person.install()
+    await daniel.say("I'm worried about something our headteacher Joanne Clarke posted")
+    await answer(daniel, "Inappropriate use of social media by staff or volunteers")
+    await daniel.say("A photo of the staff party with pupils' names on the wall")
+    await answer(daniel, "Yes")
+    told = texts_of(daniel.last_card("Before I send it").card)
+    assert "Rajesh Patel (Head of Governance and People)" in told
+    assert "Siobhan Murphy (Data Protection Officer)" in told
+    await answer(daniel, "Send it")
+    for recipient in (rajesh, siobhan):
+        await world.until(lambda r=recipient: [c for c in r.received() if c.cards and
+                                               "Concern reported" in texts_of(c.card)])
+    assert not [c for c in joanne.received() if c.cards and
+                "Concern reported" in texts_of(c.card)]
