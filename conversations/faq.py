@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from conversations.pack_files import problems_of, read_yaml
 
 VERDICTS = frozenset({"yes", "no", "approval", "own_risk", "report", "info"})
 OFFERED_FLOWS = frozenset({"check_post", "new_account", "report_concern", "none"})
@@ -37,18 +37,9 @@ class Faq:
 
 def load_faq(file: Path, clauses: Mapping[str, object]) -> tuple[Faq, list[str]]:
     """The entries of ``file`` and every problem found in it (empty when usable)."""
-    problems: list[str] = []
-
-    def fail(place: str, message: str) -> None:
-        problems.append(f"{file}: {place}: {message}")
-
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail("top level", f"cannot be read ({exc.strerror})")
-        return Faq(), problems
-    except yaml.YAMLError:
-        fail("top level", "not valid YAML")
+    problems, fail = problems_of(file)
+    raw = read_yaml(file, fail)
+    if raw is None and problems:
         return Faq(), problems
     entries = raw.get("questions") if isinstance(raw, dict) else None
     if not isinstance(entries, list):

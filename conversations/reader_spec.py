@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from conversations.pack_files import problems_of, read_yaml
 
 # Terms filled at run time rather than from the file (see reader.yaml's header).
 BUILTIN_TERMS = frozenset({"$staff", "$school", "$phone", "$email", "$fullname",
@@ -60,18 +60,9 @@ class ReaderSpec:
 
 def load_reader_spec(file: Path, clauses: Mapping[str, object]) -> tuple[ReaderSpec, list[str]]:
     """The reader file's content and every problem found in it (empty when usable)."""
-    problems: list[str] = []
-
-    def fail(place: str, message: str) -> None:
-        problems.append(f"{file}: {place}: {message}")
-
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail("top level", f"cannot be read ({exc.strerror})")
-        raw = {}
-    except yaml.YAMLError:
-        fail("top level", "not valid YAML")
+    problems, fail = problems_of(file)
+    raw = read_yaml(file, fail)
+    if raw is None and problems:
         raw = {}
     if not isinstance(raw, dict):
         fail("top level", "expected a mapping with lexicons, detectors and facts")
