@@ -94,9 +94,9 @@ class ApprovalDesk:
         flow = self.pack.flow(evaluation.flow)
         answers = evaluation.answers
         account = next((a for a in accounts if a.id in answers.get("account", ())), None)
+        subject, school = report_subject(answers, people)
         try:
             if evaluation.outcome == "refer":
-                subject, school = report_subject(answers, people)
                 steps = route_referral(evaluation.requirements, person, people, subject, school)
             else:
                 steps = route_approval(evaluation.requirements, person, people,
@@ -116,7 +116,6 @@ class ApprovalDesk:
         if account:
             extra["account_id"] = account.id
         if flow.name == "report_concern":
-            subject, _ = report_subject(answers, people)
             extra["subject"] = subject.email if subject else ""
         if flow.name == "new_account":
             extra["account"] = {

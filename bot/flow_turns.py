@@ -63,7 +63,7 @@ class FlowTurns:
                             stale=progress.stale)
         evaluation = progress.finished
         if evaluation is None:
-            return _with_state(result, progress.state)
+            return with_state(result, progress.state)
         now = self.clock()
         outcome_event = {"event": "checked", "actor": person.email, "flow": evaluation.flow,
                          "outcome": evaluation.outcome, "clauses": list(evaluation.clauses),
@@ -85,7 +85,7 @@ class FlowTurns:
                 result.replies.append(Text(desk.refusal))
             result.replies += desk.replies
             result.outbound += desk.outbound
-        return _with_state(result, progress.state)
+        return with_state(result, progress.state)
 
 
     async def recheck(
@@ -107,12 +107,12 @@ class FlowTurns:
         the finding and their reason, instead of ending in a refusal."""
         last = state.get("last_check") or {}
         if not last or last.get("id") != press.value:
-            return _with_state(TurnResult(stale=True, replies=[Text(
+            return with_state(TurnResult(stale=True, replies=[Text(
                 "That check is no longer the latest one, so nothing changed. Say \"check a "
                 "post\" to check it again.")]), state)
         reason = " ".join(press.comment.split())
         if not reason:
-            return _with_state(TurnResult(replies=[Text(
+            return with_state(TurnResult(replies=[Text(
                 "Please say why what I noticed is not what the post means: your line manager "
                 "will read it.")]), state)
         tx.append_audit(self.clock(), {
@@ -133,7 +133,7 @@ class FlowTurns:
         held = {**state, "held": text, "token": f"q{seq}", "seq": seq}
         question = Question(token=f"q{seq}", prompt=prompt, name="held", options=(
             Option("post", as_post), Option("question", "It's a question for you")))
-        return _with_state(TurnResult(replies=[question]), held)
+        return with_state(TurnResult(replies=[question]), held)
 
     async def held(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
@@ -145,11 +145,11 @@ class FlowTurns:
             base["token"] = f"q{base['seq']}"
         picked = (choice.values or (choice.text.strip().lower(),))[0]
         if picked not in ("post", "question"):
-            return _with_state(TurnResult(replies=[Text("Please choose one of the buttons.")]),
+            return with_state(TurnResult(replies=[Text("Please choose one of the buttons.")]),
                                state)
         label = "It's a post" if picked == "post" else "It's a question"
         if picked == "question":
-            result, after = _with_state(TurnResult(replies=[
+            result, after = with_state(TurnResult(replies=[
                 render.policy_answer(self.index.answer(text), text)]), base)
             current = self.runner.current_question(after, await load_accounts(tx, person))
             if current is not None:
@@ -196,11 +196,11 @@ class FlowTurns:
         if picked in ("yes", "send", "send it", "y"):
             picked = "send"
         if picked not in ("send", "stop", "no", "don't send it", "cancel"):
-            return _with_state(TurnResult(replies=[Text("Please choose Send it or Don't send "
+            return with_state(TurnResult(replies=[Text("Please choose Send it or Don't send "
                                                         "it.")]), state)
         if picked != "send":
             tx.append_audit(self.clock(), {"event": "report_not_sent", "actor": person.email})
-            return _with_state(TurnResult(answered=("Don't send it",), replies=[Text(
+            return with_state(TurnResult(answered=("Don't send it",), replies=[Text(
                 "Nothing was sent. Say \"report a concern\" if you change your mind.")]), rest)
         flow = self.pack.flow(pending["flow"])
         evaluation = self.runner.evaluate(flow, pending["answers"], person)
@@ -223,5 +223,5 @@ def role_of(person: Person) -> str:
     return person.school
 
 
-def _with_state(result: TurnResult, state: State) -> Handled:
+def with_state(result: TurnResult, state: State) -> Handled:
     return result, state

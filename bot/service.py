@@ -27,7 +27,7 @@ from bot.delegation import (
 )
 from bot.delivery import Outbox
 from bot.directory import DirectoryStore
-from bot.flow_turns import FlowTurns, Handled
+from bot.flow_turns import FlowTurns, Handled, with_state
 from bot.request_ids import RequestIds
 from bot.tx import Tx, iso
 from conversations import intents, render
@@ -165,7 +165,7 @@ class PolicyBot:
             if state.get("confirm") and turn.choice.token == state.get("token"):
                 return await self.flows.confirmed(tx, person, people, state, turn.choice)
             if not state.get("flow") or turn.choice.token != state.get("token"):
-                return _with_state(TurnResult(stale=True, replies=[Text(
+                return with_state(TurnResult(stale=True, replies=[Text(
                     "That question has already been answered, so nothing changed.")]), state)
             return await self.flows.answer(tx, person, people, state, turn.choice)
         text = turn.text.strip()
@@ -205,7 +205,7 @@ class PolicyBot:
                                                "actor": person.email})
             said = ("Welcome back: your approvals come to you again." if ended
                     else "You have no delegation to end.")
-            return _with_state(TurnResult(replies=[Text(said)]), state)
+            return with_state(TurnResult(replies=[Text(said)]), state)
         return await self._message(tx, person, people, state, text)
 
     async def _message(
@@ -243,7 +243,7 @@ class PolicyBot:
     ) -> Handled:
         if name == "cancel":
             said = "Cancelled: nothing was sent." if state.get("flow") else "Nothing to cancel."
-            return _with_state(TurnResult(replies=[Text(said)]), idle(state))
+            return with_state(TurnResult(replies=[Text(said)]), idle(state))
         if name == "restart":
             if state.get("flow"):
                 return await self.flows.start(tx, person, people, state, state["flow"], {})
@@ -252,7 +252,7 @@ class PolicyBot:
             return await self._menu(tx, person, state, "")
         if name == "my_requests":
             mine = await requests_for(tx, f"mine/{person.email}")
-            return _with_state(TurnResult(replies=render.request_list(
+            return with_state(TurnResult(replies=render.request_list(
                 "Your requests", mine[:10], "You haven't made any requests yet.", "requester")),
                 state)
         if name == "pending":
@@ -264,7 +264,7 @@ class PolicyBot:
                                          Press("withdraw", request_id))
             mine = [r for r in await requests_for(tx, f"mine/{person.email}")
                     if r["status"] in ("pending",)]
-            return _with_state(TurnResult(replies=render.request_list(
+            return with_state(TurnResult(replies=render.request_list(
                 "Which request do you want to withdraw?", mine,
                 "You have no pending requests to withdraw.", "requester")), state)
         preset = {}
@@ -298,13 +298,13 @@ class PolicyBot:
         desk = await self.desk.act(tx, person, press.name, press.request_id, press.comment,
                                    self.clock())
         if desk.refusal:
-            return _with_state(TurnResult(replies=[Text(desk.refusal)], stale=True), state)
+            return with_state(TurnResult(replies=[Text(desk.refusal)], stale=True), state)
         result = TurnResult(replies=[Text(_done_text(press.name, press.request_id))],
                             outbound=desk.outbound)
         # The pressed card now shows the decision; the adapter replaces it in place.
         result.replace = next((o.message for o in desk.outbound
                                if o.to == person.email and isinstance(o.message, Card)), None)
-        return _with_state(result, state)
+        return with_state(result, state)
 
     async def _pending(self, tx: Tx, person: Person, state: State) -> Handled:
         waiting = await waiting_for(tx, person.email)
@@ -317,7 +317,7 @@ class PolicyBot:
             cards = [Text("Nothing is waiting for you.")]
         else:
             cards.insert(0, Text(f"*Waiting for you* ({len(cards)})"))
-        return _with_state(TurnResult(replies=cards), state)
+        return with_state(TurnResult(replies=cards), state)
 
     async def _delegate(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, text: str
@@ -327,18 +327,18 @@ class PolicyBot:
             delegate, start, until = parse_delegation(text, people, today)
             await set_delegation(tx, person, delegate, start, until, today)
         except DelegationError as exc:
-            return _with_state(TurnResult(replies=[Text(str(exc))]), state)
+            return with_state(TurnResult(replies=[Text(str(exc))]), state)
         tx.append_audit(self.clock(), {"event": "delegation_set", "actor": person.email,
                                        "delegate": delegate.email, "start": start.isoformat(),
                                        "until": until.isoformat()})
         said = (f"While you are away ({start:%d %b %Y} to {until:%d %b %Y}), new and pending "
                 f"approvals go to {delegate.name}, who decides on your behalf. Requests from "
                 f"{delegate.name} themselves stay with you.")
-        return _with_state(TurnResult(replies=[Text(said)]), state)
+        return with_state(TurnResult(replies=[Text(said)]), state)
 
     def _ask(self, state: State, question: str) -> Handled:
         card = render.policy_answer(self.index.answer(question), question)
-        return _with_state(TurnResult(replies=[card]), state)
+        return with_state(TurnResult(replies=[card]), state)
 
     async def _menu(self, tx: Tx, person: Person, state: State, lead: str) -> Handled:
         body = ("I help you check a social media post against the Trust's Social Media Policy "
@@ -351,11 +351,9 @@ class PolicyBot:
         if current is not None:
             replies += [Text("You were in the middle of something; here is where we were:"),
                         current]
-        return _with_state(TurnResult(replies=replies), state)
+        return with_state(TurnResult(replies=replies), state)
 
 
-def _with_state(result: TurnResult, state: State) -> Handled:
-    return result, state
 
 
 def _done_text(name: str, request_id: str) -> str:

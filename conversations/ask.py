@@ -124,13 +124,7 @@ class PolicyIndex:
         about_others = _OTHERS_POSTED.search(question.lower()) is not None
         best: tuple[float, FaqEntry | None] = (0.0, None)
         for entry, bag in self.entries:
-            length = sum(bag.values())
-            score = 0.0
-            for term in query:
-                tf = bag.get(term, 0)
-                if tf:
-                    norm = tf * (K1 + 1) / (tf + K1 * (1 - B_FAQ + B_FAQ * length / self.entry_avg))
-                    score += self.entry_idf[term] * norm
+            score = bm25(query, bag, self.entry_idf, self.entry_avg, B_FAQ)
             if about_others and entry.verdict == "report":
                 score *= REPORT_BOOST
             if score > best[0]:
@@ -138,20 +132,25 @@ class PolicyIndex:
         return best[1], round(best[0], 3)
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
-        query = tokens(question, self.synonyms)
+        query = set(tokens(question, self.synonyms))
         lowered = " ".join(question.lower().split())
         hits = []
         for clause, doc, phrases in zip(self.clauses, self.docs, self.phrases, strict=True):
-            length = sum(doc.values())
-            score = 0.0
-            for term in set(query):
-                tf = doc.get(term, 0)
-                if tf:
-                    norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avg_len))
-                    score += self.idf[term] * norm
+            score = bm25(query, doc, self.idf, self.avg_len, B)
             score += sum(1.5 for p in phrases if p in lowered)
             if score >= MIN_SCORE:
                 hits.append(Hit(clause, round(score, 3)))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
+
+def bm25(query: set[str], doc: Mapping[str, float], idf: Mapping[str, float], average: float,
+         b: float) -> float:
+    """How well ``doc`` (word -> count) answers the query's words (Okapi BM25)."""
+    length = sum(doc.values())
+    score = 0.0
+    for term in query:
+        tf = doc.get(term, 0)
+        if tf:
+            score += idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - b + b * length / average))
+    return score

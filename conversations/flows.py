@@ -129,7 +129,6 @@ class FlowRunner:
     def start(
         self, state: State | None, flow_name: str, person: Person, accounts: Sequence[Account],
         preset: Mapping[str, Sequence[str]] | None = None, names: KnownNames = NO_NAMES,
-        dispute: str = "",
     ) -> Progress:
         """Begin ``flow_name``; ``preset`` answers (e.g. a draft already typed) are kept."""
         fresh: State = {
@@ -137,8 +136,6 @@ class FlowRunner:
             "seq": int((state or {}).get("seq", 0)),
             "answers": {k: list(v) for k, v in (preset or {}).items()},
         }
-        if dispute:
-            fresh["dispute"] = dispute
         if any(q.kind == "school" for q in self.pack.flow(flow_name).questions):
             fresh["schools"] = list(names.schools)
         for question in self.pack.flow(flow_name).questions:

@@ -52,8 +52,8 @@ from storage.atomic_json import (
     remove_durably,
     remove_stale_temp_files,
 )
-from storage.base import Change, Conflict, Put, Record, Storage, StorageUnavailable
-from storage.group_commit import MAX_GROUP, Waiting, check_group
+from storage.base import Change, Put, Record, Storage, StorageUnavailable
+from storage.group_commit import GroupQueue, Outcomes, Waiting, check_group
 from storage.store_lock import StoreLock
 from storage.tinydb_shards import (
     DEFAULT_CACHED_BYTES,
@@ -120,8 +120,7 @@ class TinyDBStorage(Storage):
         self._write_lock = asyncio.Lock()  # one group of batches at a time, in order
         # Batches waiting to be written, with the futures their callers wait on (group
         # commit: those that arrive while a group is being written go together next).
-        self._waiting: list[Waiting] = []
-        self._draining = False
+        self._queue = GroupQueue(self._write_group, self._write_lock)
 
     # ----------------------------------------------------------------------- contract
 
@@ -142,42 +141,10 @@ class TinyDBStorage(Storage):
         located = [(change, *locate(change.key)) for change in changes]
         values = [_copy_in(c.value) if isinstance(c, Put) else None for c in changes]
         await self.open()
-        waiting = Waiting(located, values, asyncio.get_running_loop().create_future())
-        self._waiting.append(waiting)
-        if not self._draining:
-            self._draining = True
-            asyncio.ensure_future(self._write_groups())
-        # The batch may land even if the caller is cancelled; its result is then unread.
-        return await asyncio.shield(waiting.result)
+        return await self._queue.submit(located, values)
 
-    async def _write_groups(self) -> None:
-        """Write every waiting batch, a group at a time, until none is left. No await
-        between finding the queue empty and clearing ``_draining``: a batch that arrives
-        is always either taken by this loop or starts a new one."""
-        try:
-            async with self._write_lock:
-                await self._drain()
-        finally:
-            self._draining = False
-
-    async def _drain(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            try:
-                outcomes = await self._finish(
-                    self._under_lock(self._write_group_locked, group))
-            except BaseException as exc:  # the whole group failed (I/O): all are told
-                for waiting in group:
-                    if not waiting.result.done():
-                        waiting.result.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                continue
-            for waiting, outcome in zip(group, outcomes, strict=True):
-                if isinstance(outcome, Conflict):
-                    waiting.result.set_exception(outcome)
-                else:
-                    waiting.result.set_result(outcome)
+    async def _write_group(self, group: list[Waiting]) -> Outcomes:
+        return await self._finish(self._under_lock(self._write_group_locked, group))
 
     async def scan(self, prefix: str) -> list[tuple[str, Record]]:
         collection, slash, ident_prefix = prefix.partition("/")
@@ -341,7 +308,7 @@ class TinyDBStorage(Storage):
 
     def _write_group_locked(
         self, session: ShardSession, group: list[Waiting],
-    ) -> list[dict[str, str] | Conflict]:
+    ) -> Outcomes:
         """Check each batch of ``group`` in order against the state the batches before it
         leave, then commit the ones that pass as one atomic change."""
         with self._lock.exclusive():

@@ -28,7 +28,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from adapters.slack import blocks
+from adapters.slack import blocks, modals
 from adapters.slack.blocks import Pressed
 from adapters.slack.channel import NAME, SlackChannel
 from adapters.slack.identity import SlackIdentity
@@ -75,7 +75,7 @@ class SlackListeners:
         bolt.event("app_mention")(self.on_mention)
         bolt.event("app_home_opened")(self.on_home_opened)
         bolt.action(re.compile(".*"))(self.on_action)
-        bolt.view(blocks.REJECT_CALLBACK)(self.on_reject_reason)
+        bolt.view(modals.REJECT_CALLBACK)(self.on_reject_reason)
         bolt.command(SLASH_COMMAND)(self.on_command)
 
     async def drain(self, timeout: float | None = None) -> bool:
@@ -176,14 +176,14 @@ class SlackListeners:
     async def on_reject_reason(self, ack: AsyncAck, body: dict[str, Any],
                                view: dict[str, Any]) -> None:
         try:
-            reject = blocks.read_reject(view)
+            reject = modals.read_reject(view)
         except (ValueError, KeyError, TypeError):
             await ack()
             log.warning("reject modal without a request refused")
             return
         if not reject.reason.strip():
             await ack(response_action="errors",
-                      errors={blocks.REASON_BLOCK: "Please give a reason: it is read with the "
+                      errors={modals.REASON_BLOCK: "Please give a reason: it is read with the "
                                                    "request."})
             return
         user = str((body.get("user") or {}).get("id") or "")
@@ -195,7 +195,7 @@ class SlackListeners:
         await self._carry_out(
             ack, self._interact(user, event_id, reject.channel, reject.message_ts, press=press),
             event_id, user, failed={"response_action": "errors",
-                                    "errors": {blocks.REASON_BLOCK: SORRY}})
+                                    "errors": {modals.REASON_BLOCK: SORRY}})
 
     # -- commit, then acknowledge ---------------------------------------------------------
 
@@ -316,11 +316,11 @@ class SlackListeners:
         if person is None:
             return self._not_set_up(user_id, "")
         if pressed.name != "reject":
-            view = blocks.reason_modal(pressed.name, pressed.request_id, pressed.value,
+            view = modals.reason_modal(pressed.name, pressed.request_id, pressed.value,
                                        channel, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
         if await self._may_decide(person, pressed.request_id):
-            view = blocks.reject_modal(pressed.request_id, channel, message_ts)
+            view = modals.reject_modal(pressed.request_id, channel, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
         # Someone else's step, or decided already: the engine refuses, says why, and records
         # the attempt.

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import blocks
+from adapters.slack import blocks, modals
 from adapters.slack.markup import fit_mrkdwn, from_slack, without_mention
 from adapters.slack.reading import typed_in_dm
 from conversations.messages import Action, Card, Option, Question, Text
@@ -55,7 +55,7 @@ def test_everything_typed_is_cut_to_fit() -> None:
     assert any(b.get("text", {}).get("text") == "b" for b in many.blocks)  # the body stays
     home = {"type": "home", "blocks": blocks.home_view(card)["blocks"]}
     assert_within_limits([Call("views.publish", {"view": home}),
-                          Call("views.open", {"view": blocks.reject_modal(
+                          Call("views.open", {"view": modals.reject_modal(
                               "SM-0001" * 50, "D1", "1.1")})])
 
 
