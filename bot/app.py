@@ -13,7 +13,8 @@ from bot.config import Config
 from bot.delivery import LocalInbox, Outbox
 from bot.directory import DirectoryStore
 from bot.service import PolicyBot
-from conversations.policy import PolicyPack, load_pack
+from conversations.pack_loader import load_pack
+from conversations.policy import PolicyPack
 from storage import Storage, open_storage
 
 log = logging.getLogger(__name__)

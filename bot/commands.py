@@ -13,7 +13,8 @@ from bot.config import Config, load_config
 from bot.directory import DirectoryStore, describe_person
 from bot.jobs import JobReport
 from bot.settings import SETTINGS
-from conversations.policy import PackError, default_pack_path, load_pack
+from conversations.pack_loader import default_pack_path, load_pack
+from conversations.policy import PackError
 from storage import open_storage
 
 

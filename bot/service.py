@@ -33,8 +33,8 @@ from bot.tx import Tx, iso
 from conversations import intents, render
 from conversations.ask import FAQ_MIN, PolicyIndex
 from conversations.flows import FlowRunner, State, idle
+from conversations.intent_registry import DECISIONS, FLOW_NAMES, MENU, STARTABLE
 from conversations.messages import (
-    Action,
     Card,
     Choice,
     Message,
@@ -52,14 +52,6 @@ from storage.base import Conflict, Storage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-FLOW_INTENTS = ("check_post", "new_account", "report_concern")
-MENU_ACTIONS = (
-    Action("start", "Check a post", value="check_post", style="primary"),
-    Action("start", "New account", value="new_account"),
-    Action("start", "Report a concern", value="report_concern"),
-    Action("start", "My requests", value="my_requests"),
-    Action("start", "Pending for me", value="pending"),
-)
 
 
 class PolicyBot:
@@ -220,7 +212,7 @@ class PolicyBot:
                                           {"draft": [draft]})
         if wanted in ("my_requests", "pending", "withdraw"):
             return await self._intent(tx, person, people, state, wanted, text)
-        asks_flow = wanted in FLOW_INTENTS and intents.asks_for_flow(self.pack, text, wanted)
+        asks_flow = wanted in FLOW_NAMES and intents.asks_for_flow(self.pack, text, wanted)
         if intents.looks_like_question(text) and not asks_flow:
             return self._ask(state, text)
         if wanted:
@@ -290,7 +282,7 @@ class PolicyBot:
         if press.name == "start":
             if press.value.startswith("recheck:"):
                 return await self.flows.recheck(tx, person, people, state, press.value[8:])
-            if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
+            if press.value in STARTABLE:
                 return await self._intent(tx, person, people, state, press.value, "")
             return await self._menu(tx, person, state, "")
         if press.name == "dispute":
@@ -345,7 +337,7 @@ class PolicyBot:
                 "before you post it, and get the approval it needs. You can also ask me about "
                 "the policy in your own words, request a new official account or report a "
                 "concern. Say \"cancel\" or \"start again\" at any point.")
-        card = Card(title=lead or "What would you like to do?", body=body, actions=MENU_ACTIONS)
+        card = Card(title=lead or "What would you like to do?", body=body, actions=MENU)
         replies: list[Message] = [card]
         current = self.runner.current_question(state, await load_accounts(tx, person))
         if current is not None:
@@ -357,10 +349,5 @@ class PolicyBot:
 
 
 def _done_text(name: str, request_id: str) -> str:
-    return {
-        "approve": f"You approved {request_id}.",
-        "reject": f"You rejected {request_id}. The requester has been told why.",
-        "acknowledge": f"Thank you: {request_id} is marked as in hand.",
-        "withdraw": f"{request_id} is withdrawn.",
-    }.get(name, "Done.")
+    return DECISIONS.get(name, "Done.").format(id=request_id)
 

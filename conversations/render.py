@@ -45,7 +45,7 @@ def cite(pack: PolicyPack, clauses: Sequence[str]) -> str:
 
 def reminders(pack: PolicyPack) -> str:
     return "\n".join(
-        f"• {r.text} ({', '.join(r.clauses)})" for r in pack.reminders
+        f"• {r.text} ({', '.join(r.clauses)})" for r in pack.tips
     )
 
 
@@ -133,7 +133,7 @@ def policy_answer(answer: PolicyAnswer, question: str) -> Card:
 
 def _reminder_clauses(pack: PolicyPack, evaluation: Evaluation) -> list[str]:
     out = [c for w in evaluation.warnings for c in w.clauses]
-    out += [c for r in pack.reminders for c in r.clauses]
+    out += [c for r in pack.tips for c in r.clauses]
     return list(dict.fromkeys(out))
 
 

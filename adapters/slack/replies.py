@@ -17,8 +17,8 @@ from adapters.slack.channel import SlackChannel
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.reading import failure
 from bot.app import Application
-from bot.service import MENU_ACTIONS
 from bot.tx import Tx
+from conversations.intent_registry import MENU
 from conversations.messages import Card, Message, Outbound, Text, TurnResult
 from conversations.people import Person
 
@@ -97,7 +97,7 @@ class SlackReplies:
             if person is None:
                 card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
             else:
-                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
+                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU)
             await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
         except Exception as exc:  # the tab stays as it was; opening it again retries
             log.warning("could not publish the App Home tab: %s", failure(exc))
