@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot import records
+from bot import keys, records
 from bot.app import Application, build_application
 from bot.config import Config, load_config
 from bot.directory import DirectoryStore, describe_person
@@ -51,10 +51,11 @@ def check_policy(file: str | None) -> int:
 
 async def chat(config: Config, email: str) -> int:
     from adapters.terminal import run_chat
+    from bot.port import ApplicationPort
 
     app = await build_application(config)
     try:
-        return await run_chat(app, email)
+        return await run_chat(ApplicationPort(app), email)
     finally:
         await app.close()
 
@@ -150,7 +151,7 @@ async def run_due_work(app: Application, config: Config, now: datetime, *,
     await build_web_app(app, config, playground=False, teams_emulator=teams_emulator)
     report = await JobRunner(app).run_all(now)
     delivered = await app.flush()
-    return report, delivered, len(await app.storage.scan("outbox/"))
+    return report, delivered, len(await app.storage.scan(keys.OUTBOX))
 
 
 async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
@@ -166,14 +167,14 @@ async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
         await copy.write([Put(key, record.value) for key, record in await source.scan("")])
     finally:
         await source.close()
-    before = {key for key, _ in await copy.scan("outbox/")}
+    before = {key for key, _ in await copy.scan(keys.OUTBOX)}
     app = await build_application(config, storage=copy, load_sample=False)
     now = at or app.bot.clock()
     report = await JobRunner(app).run_all(now)
     print(f"Dry run as of {now:%Y-%m-%d %H:%M} UTC: nothing was changed or sent.")
     for line in report.lines() or ["nothing is due"]:
         print(line)
-    for key, record in await copy.scan("outbox/"):
+    for key, record in await copy.scan(keys.OUTBOX):
         if key not in before:
             message = record.value["message"]
             what = message.get("title") or message.get("text") or message.get("prompt", "")

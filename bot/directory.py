@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 
+from bot import keys
 from bot.directory_csv import RowError, normalise_email, parse_directory_csv
 from conversations.people import PeopleIndex, Person
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
@@ -29,8 +30,8 @@ __all__ = [
     "sample_csv",
 ]
 
-META_KEY = "meta/directory"
-PERSON_PREFIX = "person/"
+META_KEY = keys.DIRECTORY_META
+PERSON_PREFIX = keys.PERSON
 SAMPLE_SOURCE = "sample"
 # Imports are rare and small; a handful of retries covers two admins importing at once.
 _MAX_ATTEMPTS = 5

@@ -14,16 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot import request_store
 from bot.app import Application
-from bot.approvals import card_key, close_open, open_ids, waiting_add, waiting_remove
+from bot.approvals import card_key
 from bot.config import Config
 from bot.delegation import active_delegate
-from bot.tx import Tx, iso
+from bot.request_store import close_open, open_ids, waiting_add, waiting_remove
+from bot.tx import Tx
 from conversations import render
 from conversations.messages import Outbound, Text
 from conversations.people import PeopleIndex
 from conversations.requests import OPEN_STATES, RequestRecord, expire, reassign, remind
-from conversations.timefmt import when
+from conversations.timefmt import iso, when
 from conversations.timers import Due, Timings, due_now, escalation_target, next_due
 from storage.base import Conflict
 
@@ -69,7 +71,7 @@ class RequestTimers:
         for request_id in await self.open_ids():
             for _attempt in range(5):
                 tx = Tx(self.app.storage)
-                record = await tx.get(f"request/{request_id}")
+                record = await request_store.load(tx, request_id)
                 if record is None:
                     break
                 outbound, what = await self._one(tx, record, people, now)
@@ -87,8 +89,8 @@ class RequestTimers:
     async def upcoming(self) -> list[tuple[datetime, str]]:
         out = []
         for request_id in await self.open_ids():
-            record = await self.app.storage.get(f"request/{request_id}")
-            due = next_due(record.value, self.timings) if record else None
+            record = await request_store.peek(self.app.storage, request_id)
+            due = next_due(record, self.timings) if record else None
             if due is not None:
                 out.append((due.at, f"{due.action} {request_id}"))
         return out
@@ -201,6 +203,6 @@ class RequestTimers:
         return out
 
     def _save(self, tx: Tx, record: RequestRecord, events: Sequence[dict], now: datetime) -> None:
-        tx.put(f"request/{record['id']}", record)
+        request_store.save(tx, record)
         for event in events:
             tx.append_audit(now, event)

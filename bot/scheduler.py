@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import digests, retention
+from bot import digests, keys, retention
 from bot.app import Application
 from bot.jobs import JobReport, RequestTimers, timings_from
 from bot.tx import Tx
@@ -40,7 +40,7 @@ class JobRunner:
         reviewed = await digests.run_review(self.app, now, people)
         if reviewed:
             report.count("policy review reminders", reviewed)
-        if await self._claim_daily("meta/job-retention", now):
+        if await self._claim_daily(keys.RETENTION_RUN, now):
             purged = await retention.purge(self.app.storage, now, self.retention_days)
             if purged.requests:
                 report.count("requests purged", len(purged.requests))

@@ -16,13 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Rendered, render
 from adapters.slack.identity import SlackIdentity
+from bot.port import ApplicationPort, Person
 from conversations.messages import Message
-from conversations.people import Person
-from storage.base import Put, Storage
 
 log = logging.getLogger(__name__)
 NAME = "slack"
-MESSAGE_PREFIX = "slackmsg/"
+SENT = "slackmsg"  # the port notes namespace: where a keyed message was posted
 # chat.update errors after which the old message is gone: post a new one instead.
 GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found",
                   "is_archived", "edit_window_closed"})
@@ -35,9 +34,10 @@ class NoSlackUser(LookupError):
 class SlackChannel:
     name = NAME
 
-    def __init__(self, client: AsyncWebClient, storage: Storage, identity: SlackIdentity) -> None:
+    def __init__(self, client: AsyncWebClient, port: ApplicationPort,
+                 identity: SlackIdentity) -> None:
         self.client = client
-        self.storage = storage
+        self.port = port
         self.identity = identity
         self._dms: dict[str, str] = {}  # user id -> DM channel id
 
@@ -56,12 +56,12 @@ class SlackChannel:
             raise NoSlackUser("no Slack user found for a directory person")
         channel = await self.dm(user_id)
         rendered = render(message)
-        ref_key = f"{MESSAGE_PREFIX}{person.email}|{key}"
+        sent_as = f"{person.email}|{key}"
         if key:
-            ref = await self.storage.get(ref_key)
+            ref = await self.port.notes.get(SENT, sent_as)
             if ref is not None:
                 try:
-                    await self.update(str(ref.value["channel"]), str(ref.value["ts"]), rendered)
+                    await self.update(str(ref["channel"]), str(ref["ts"]), rendered)
                     return
                 except SlackApiError as exc:
                     if exc.response.get("error") not in GONE:
@@ -70,7 +70,7 @@ class SlackChannel:
                              exc.response.get("error"))
         channel, ts = await self.post(channel, rendered)
         if key:
-            await self.storage.write([Put(ref_key, {"channel": channel, "ts": ts})])
+            await self.port.notes.put(SENT, sent_as, {"channel": channel, "ts": ts})
 
     async def dm(self, user_id: str) -> str:
         """The direct-message channel between the bot and ``user_id``."""

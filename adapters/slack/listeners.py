@@ -36,9 +36,8 @@ from adapters.slack.manifest import SLASH_COMMAND
 from adapters.slack.markup import without_mention
 from adapters.slack.reading import described, event_id_of, failure, read_action, typed_in_dm
 from adapters.slack.replies import SORRY, SlackReplies
-from bot.app import Application
+from bot.port import ApplicationPort, Person
 from conversations.messages import Choice, Press, Turn
-from conversations.people import Person
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 2000
@@ -60,12 +59,12 @@ class _Progress:
 
 
 class SlackListeners:
-    def __init__(self, application: Application, channel: SlackChannel,
+    def __init__(self, port: ApplicationPort, channel: SlackChannel,
                  identity: SlackIdentity) -> None:
-        self.application = application
+        self.port = port
         self.channel = channel
         self.identity = identity
-        self.replies = SlackReplies(application, channel, identity)
+        self.replies = SlackReplies(port, channel, identity)
         self.commit_budget = COMMIT_BUDGET
         self._tasks: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, None] = OrderedDict()
@@ -252,7 +251,7 @@ class SlackListeners:
             if user_id:
                 await self.replies.sorry(user_id)
         finally:
-            self.application.kick()
+            self.port.deliver_soon()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -275,20 +274,19 @@ class SlackListeners:
     async def _person(self, user_id: str) -> Person | None:
         person = await self.identity.person_for(user_id)
         if person is not None:
-            await self.application.outbox.note_presence(person.email, NAME)
+            await self.port.seen(person, NAME)
         return person
 
     def _not_set_up(self, user_id: str, channel: str) -> FollowUp:
         return partial(self.replies.say, user_id, channel, None,
-                       [self.application.bot.not_set_up()])
+                       [self.port.not_set_up()])
 
     async def _converse(self, user_id: str, text: str, channel: str, event_id: str
                         ) -> FollowUp | None:
         person = await self._person(user_id)
         if person is None:
             return self._not_set_up(user_id, channel)
-        result = await self.application.bot.handle(Turn(person.email, text=text,
-                                                        event_id=event_id))
+        result = await self.port.take_turn(Turn(person.email, text=text, event_id=event_id))
         if result.duplicate:
             return None
         return partial(self.replies.say, user_id, channel, person, result.replies)
@@ -301,8 +299,8 @@ class SlackListeners:
         person = await self._person(user_id)
         if person is None:
             return self._not_set_up(user_id, "")
-        result = await self.application.bot.handle(Turn(person.email, choice=choice,
-                                                        press=press, event_id=event_id))
+        result = await self.port.take_turn(Turn(person.email, choice=choice, press=press,
+                                                event_id=event_id))
         if result.duplicate:
             return None
         return partial(self.replies.show, user_id, person, result, channel, message_ts, shown)
@@ -319,21 +317,10 @@ class SlackListeners:
             view = modals.reason_modal(pressed.name, pressed.request_id, pressed.value,
                                        channel, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
-        if await self._may_decide(person, pressed.request_id):
+        if await self.port.may_decide(person.email, pressed.request_id):
             view = modals.reject_modal(pressed.request_id, channel, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
         # Someone else's step, or decided already: the engine refuses, says why, and records
         # the attempt.
         return await self._interact(user_id, event_id, channel, message_ts,
                                     press=Press("reject", pressed.request_id))
-
-    async def _may_decide(self, person: Person, request_id: str) -> bool:
-        found = await self.application.storage.get(f"request/{request_id}") if request_id else None
-        if found is None:
-            return False
-        record = found.value
-        try:
-            approver = str(record["steps"][record["current"]]["approver"])
-        except (KeyError, IndexError, TypeError):
-            return False
-        return record.get("status") == "pending" and approver.lower() == person.email.lower()

@@ -16,11 +16,8 @@ from adapters.slack import blocks
 from adapters.slack.channel import SlackChannel
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.reading import failure
-from bot.app import Application
-from bot.tx import Tx
-from conversations.intent_registry import MENU
-from conversations.messages import Card, Message, Outbound, Text, TurnResult
-from conversations.people import Person
+from bot.port import ApplicationPort, Person
+from conversations.messages import Card, Message, Text, TurnResult
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -31,9 +28,9 @@ HOME_TEXT = ("Check a social media post against the Trust's Social Media Policy 
 
 
 class SlackReplies:
-    def __init__(self, application: Application, channel: SlackChannel,
+    def __init__(self, port: ApplicationPort, channel: SlackChannel,
                  identity: SlackIdentity) -> None:
-        self.application = application
+        self.port = port
         self.channel = channel
         self.identity = identity
         self.client = channel.client
@@ -79,11 +76,7 @@ class SlackReplies:
                 return
 
     async def hand_over(self, person: Person, messages: Sequence[Message]) -> None:
-        tx = Tx(self.application.storage)
-        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
-                                      self.application.bot.clock())
-        await tx.commit()
-        self.application.kick()
+        await self.port.hand_over(person.email, messages)
 
     async def sorry(self, user_id: str) -> None:
         try:
@@ -95,9 +88,9 @@ class SlackReplies:
         try:
             person = await self.identity.person_for(user_id)
             if person is None:
-                card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
+                card = Card(HOME_TITLE, body=self.port.not_set_up().text)
             else:
-                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU)
+                card = Card(HOME_TITLE, body=HOME_TEXT, actions=self.port.menu)
             await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
         except Exception as exc:  # the tab stays as it was; opening it again retries
             log.warning("could not publish the App Home tab: %s", failure(exc))

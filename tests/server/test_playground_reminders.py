@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import Application
 from bot.jobs import timings_from
 from bot.scheduler import JobRunner
-from conversations.timers import parse
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 
 TEACHER = "daniel.osei@northbrook.example"

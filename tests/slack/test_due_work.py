@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.jobs import timings_from
 from bot.scheduler import JobRunner
-from conversations.timers import parse
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 from tests.slack.conftest import DANIEL, JOANNE, SOPHIE
 from tests.slack.harness import SlackHarness

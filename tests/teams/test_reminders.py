@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.jobs import timings_from
 from bot.scheduler import JobRunner
-from conversations.timers import parse
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 from tests.teams.flows import CEO, HEAD, TEACHER, approver_card, ask_for_approval
 from tests.teams.harness import TeamsWorld, texts_of
