@@ -4,7 +4,7 @@
 a delegation is active, new and pending steps of the approver go to the delegate, who decides
 on the approver's behalf (the record says so). A delegate never decides their own request:
 such a step stays with the approver. When the range ends, or the approver says they are back,
-pending steps return to the approver at the next run of the due work (see bot.jobs).
+pending steps return to the approver at the next run of the due work (see bot.due_work).
 """
 
 from __future__ import annotations

@@ -125,9 +125,9 @@ async def _stop_socket_mode(task: asyncio.Task[Any] | None) -> None:
 
 def _start_jobs(application: Application) -> Any:
     """Reminders, escalation, expiry, digests and retention, every few minutes."""
-    from bot.scheduler import JobRunner, start_scheduler
+    from bot.due_work.runner import DueWork, start_scheduler
 
-    return start_scheduler(JobRunner(application), application.bot.clock)
+    return start_scheduler(DueWork(application), application.bot.clock)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

@@ -35,35 +35,35 @@ class SlackReplies:
         self.identity = identity
         self.client = channel.client
 
-    async def show(self, user_id: str, person: Person, result: TurnResult, channel: str,
+    async def show(self, user_id: str, person: Person, result: TurnResult, conversation: str,
                    message_ts: str, shown: Sequence[Any]) -> None:
         """A pressed message's new look (an answered question, a decided card), then the
         replies."""
-        if not result.stale and channel and message_ts:
+        if not result.stale and conversation and message_ts:
             if result.answered:
-                await self.update(channel, message_ts, blocks.answered(shown, result.answered))
+                await self.update(conversation, message_ts, blocks.answered(shown, result.answered))
             elif result.replace is not None:
-                await self.update(channel, message_ts, blocks.render(result.replace))
+                await self.update(conversation, message_ts, blocks.render(result.replace))
         # Replies go to the presser's own DM, whichever message the button was on.
         await self.say(user_id, "", person, result.replies)
 
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self.client.views_open(trigger_id=trigger_id, view=view)
 
-    async def update(self, channel: str, ts: str, rendered: blocks.Rendered) -> None:
+    async def update(self, conversation: str, ts: str, rendered: blocks.Rendered) -> None:
         try:
-            await self.channel.update(channel, ts, rendered)
+            await self.channel.update(conversation, ts, rendered)
         except Exception as exc:  # the decision stands; only its display is behind
             log.warning("could not update the pressed message: %s", failure(exc))
 
-    async def say(self, user_id: str, channel: str, person: Person | None,
+    async def say(self, user_id: str, conversation: str, person: Person | None,
                   messages: Sequence[Message]) -> None:
-        """Post the replies in order (in ``channel``, else the DM). The turn is committed
+        """Post the replies in order (in ``conversation``, else the DM). The turn is committed
         already, so what can't be posted now, or before shutdown, goes to the outbox."""
         for i, message in enumerate(messages):
             try:
-                channel = channel or await self.channel.dm(user_id)
-                await self.channel.post(channel, blocks.render(message))
+                conversation = conversation or await self.channel.dm(user_id)
+                await self.channel.post(conversation, blocks.render(message))
             except asyncio.CancelledError:
                 if person is not None:
                     await self.hand_over(person, messages[i:])

@@ -1,4 +1,4 @@
-"""The weekly digest for headteachers and the CEO, and the policy review reminders.
+"""The weekly digest for headteachers and the CEO, and the policy review notices.
 
 Both are due work recorded in storage (``meta/job-digest``, ``meta/job-review``) and claimed
 with a conditional write before anything is sent, so a restart or a second replica sends
@@ -35,17 +35,17 @@ def digest_due(now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def _week_of_requests(app: Application, now: datetime) -> list[RequestRecord]:
+async def _week_of_requests(application: Application, now: datetime) -> list[RequestRecord]:
     since = now - timedelta(days=7)
     months = sorted({month_of(since), month_of(now)})
     ids: set[str] = set()
     for month in months:
-        for key, rec in await app.storage.scan(keys.audit_month(month)):
+        for key, rec in await application.storage.scan(keys.audit_month(month)):
             if key.split("/", 1)[1] >= to_the_second(since) and \
                     rec.value.get("event") == "created":
                 ids.add(rec.value["request"])
-    ids.update(await open_ids(app.storage))
-    return await request_store.read_many(app.storage, sorted(ids))
+    ids.update(await open_ids(application.storage))
+    return await request_store.read_many(application.storage, sorted(ids))
 
 
 def _digest_card(title: str, records: list[RequestRecord], since: datetime) -> Card:
@@ -66,13 +66,13 @@ def _digest_card(title: str, records: list[RequestRecord], since: datetime) -> C
     return Card(title=title, fields=tuple(fields), body=body)
 
 
-async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> int:
+async def run_digest(application: Application, now: datetime, people: PeopleIndex) -> int:
     week = digest_due(now)
-    tx = Tx(app.storage)
+    tx = Tx(application.storage)
     marker = await tx.get(keys.DIGEST_SENT) or {}
     if marker.get("week") == week:
         return 0
-    records = await _week_of_requests(app, now)
+    records = await _week_of_requests(application, now)
     since = now - timedelta(days=7)
     outbound = []
     for ceo in people.with_role("ceo"):
@@ -84,15 +84,15 @@ async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> in
         mine = [r for r in records if r["school"] == head.school]
         outbound.append(Outbound(head.email, _digest_card(
             f"Weekly digest ({week}): {head.school}", mine, since)))
-    return await _send_once(app, tx, (keys.DIGEST_SENT, {"week": week}), outbound, now)
+    return await _send_once(application, tx, (keys.DIGEST_SENT, {"week": week}), outbound, now)
 
 
-async def run_review(app: Application, now: datetime, people: PeopleIndex) -> int:
-    review: date = app.pack.next_review
+async def run_review(application: Application, now: datetime, people: PeopleIndex) -> int:
+    review: date = application.pack.next_review
     due = [d for d in REVIEW_NOTICES if now.date() >= review - timedelta(days=d)]
     if not due:
         return 0
-    tx = Tx(app.storage)
+    tx = Tx(application.storage)
     marker = await tx.get(keys.REVIEW_SENT) or {"sent": []}
     label = f"{review.isoformat()}:{min(due)}"
     if label in marker["sent"]:
@@ -100,26 +100,27 @@ async def run_review(app: Application, now: datetime, people: PeopleIndex) -> in
     # Catching up after downtime sends only the latest notice that applies.
     sent = marker["sent"] + [f"{review.isoformat()}:{d}" for d in due]
     if min(due):
-        text = f"The {app.pack.title} is due for review on {review:%d %B %Y}."
+        text = f"The {application.pack.title} is due for review on {review:%d %B %Y}."
     elif now.date() == review:
-        text = f"The {app.pack.title} is due for review today."
+        text = f"The {application.pack.title} is due for review today."
     else:
-        text = f"The {app.pack.title} was due for review on {review:%d %B %Y}."
+        text = f"The {application.pack.title} was due for review on {review:%d %B %Y}."
     body = text + (" Policy packs are data: once the policy is revised, update the pack "
                    "(POLICYBOT_POLICY) and run `policybot policy check`.")
     outbound = [Outbound(p.email, Card(title="Policy review", body=body))
                 for p in people.with_role("ceo")]
-    return await _send_once(app, tx, (keys.REVIEW_SENT, {"sent": sorted(set(sent))}), outbound,
-                            now)
+    sent_marker = (keys.REVIEW_SENT, {"sent": sorted(set(sent))})
+    return await _send_once(application, tx, sent_marker, outbound, now)
 
 
 async def _send_once(
-    app: Application, tx: Tx, marker: tuple[str, dict], outbound: list[Outbound], now: datetime
+    application: Application, tx: Tx, marker: tuple[str, dict], outbound: list[Outbound],
+    now: datetime,
 ) -> int:
     """Record that the job ran and stage its messages in one batch: if another replica got
     there first the batch conflicts and nothing is sent twice."""
     tx.put(*marker)
-    app.outbox.stage(tx, outbound, now)
+    application.outbox.stage(tx, outbound, now)
     try:
         await tx.commit()
     except Conflict:

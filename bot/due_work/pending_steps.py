@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class JobReport:
+class DueWorkReport:
     done: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str, n: int = 1) -> None:
@@ -56,28 +56,28 @@ def timings_from(config: Config) -> Timings:
     )
 
 
-class RequestTimers:
+class PendingSteps:
     """Reminders, escalation, expiry and delegation of pending steps."""
 
-    def __init__(self, app: Application, timings: Timings) -> None:
-        self.app = app
+    def __init__(self, application: Application, timings: Timings) -> None:
+        self.application = application
         self.timings = timings
 
     async def open_ids(self) -> list[str]:
-        return await open_ids(self.app.storage)
+        return await open_ids(self.application.storage)
 
-    async def run(self, now: datetime, report: JobReport) -> None:
-        people = await self.app.directory.snapshot()
+    async def run(self, now: datetime, report: DueWorkReport) -> None:
+        people = await self.application.directory.snapshot()
         for request_id in await self.open_ids():
             for _attempt in range(5):
-                tx = Tx(self.app.storage)
+                tx = Tx(self.application.storage)
                 record = await request_store.load(tx, request_id)
                 if record is None:
                     break
                 outbound, what = await self._one(tx, record, people, now)
                 if not outbound and not tx.pending:
                     break
-                self.app.outbox.stage(tx, outbound, now)
+                self.application.outbox.stage(tx, outbound, now)
                 try:
                     await tx.commit()
                 except Conflict:
@@ -89,7 +89,7 @@ class RequestTimers:
     async def upcoming(self) -> list[tuple[datetime, str]]:
         out = []
         for request_id in await self.open_ids():
-            record = await request_store.peek(self.app.storage, request_id)
+            record = await request_store.peek(self.application.storage, request_id)
             due = next_due(record, self.timings) if record else None
             if due is not None:
                 out.append((due.at, f"{due.action} {request_id}"))
