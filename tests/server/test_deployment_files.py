@@ -16,7 +16,7 @@ from bot.cli import _parser
 from bot.config import Config
 from bot.serving_plan import Refused, plan_serving
 from bot.settings import SETTINGS
-from tests.server.serve_process import POLICYBOT, ServerProcess
+from testing.server.serve_process import POLICYBOT, ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-abcdef", "SLACK_SIGNING_SECRET": "abcdef123456"}

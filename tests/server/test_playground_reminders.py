@@ -13,14 +13,11 @@ from bot.jobs import timings_from
 from bot.scheduler import JobRunner
 from conversations.timers import parse
 from conversations.worktime import add_working_hours
-
-TEACHER = "daniel.osei@northbrook.example"
-HEAD = "joanne.clarke@northbrook.example"
-CEO = "helen.whitfield@northbrook.example"  # Joanne's line manager
+from testing.staff import CEO, DEPUTY, HEAD
 
 
 async def _turn(client: TestClient, **payload: Any) -> dict[str, Any]:
-    response = await client.post("/playground/api/turn", json={"as": TEACHER, **payload})
+    response = await client.post("/playground/api/turn", json={"as": DEPUTY, **payload})
     assert response.status == 200
     body: dict[str, Any] = await response.json()
     return body

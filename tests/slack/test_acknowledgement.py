@@ -6,9 +6,9 @@ the bot answers Slack, before any reply has gone out.
 
 from __future__ import annotations
 
-from tests.slack.conftest import DANIEL, LUCY, SOPHIE
-from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import OPINION, PASTE, ask_to_post, record
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, PASTE, ask_to_post, record
+from testing.slack.world import DANIEL, LUCY, SOPHIE
 
 SORRY = "Sorry, something went wrong on my side"
 SOPHIES_STATE = "conversation/sophie.bennett@northbrook.example"
