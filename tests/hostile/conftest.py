@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from testing.hostile import APP_ID, APP_PASSWORD, TENANT_ID
+from testing.hostile import APP_PASSWORD, TENANT_ID
 from testing.slack.world import fake, slack
 from testing.teams.fake_connector import FakeConnector
 from testing.teams.harness import TeamsWorld
-from testing.teams.world import connector, make_application, serving, world
+from testing.teams.world import APP_ID, connector, make_application, serving, world
 
 __all__ = ["connector", "fake", "slack", "world"]  # fixtures shared with the adapters' tests
 

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from testing.hostile import (
-    APP_ID,
     assert_no_leak,
     broken_activities,
     json_values,
@@ -25,6 +24,7 @@ from testing.hostile import (
 )
 from testing.staff import DEPUTY
 from testing.teams.harness import TeamsWorld
+from testing.teams.world import APP_ID
 
 HOSTILE = settings(max_examples=40, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
