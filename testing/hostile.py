@@ -156,7 +156,6 @@ def broken_activities(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]
 # -- directory CSV ------------------------------------------------------------------------
 
 HEADER = ["email", "name", "school", "line_manager_email", "roles"]
-CEO = "helen.whitfield@northbrook.example"  # the sample Trust's CEO, already in the store
 VALID_ROWS = [
     ["amir.khan@northbrook.example", "Amir Khan", "Oakfield Primary",
      "joanne.clarke@northbrook.example", ""],

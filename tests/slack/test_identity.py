@@ -27,8 +27,9 @@ from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
 from testing.slack.fake_slack import FakeSlack
 from testing.slack.world import DIRECTORY_CSV, IMRAN, slack_config
+from testing.staff import OTHER_TEACHER
 
-IMRANS_EMAIL = "imran.hussain@northbrook.example"  # Slack knows him by email only
+IMRANS_EMAIL = OTHER_TEACHER  # Slack knows him by email only
 MARGARETS_EMAIL = "margaret.doyle@northbrook.example"  # Slack doesn't know her
 
 

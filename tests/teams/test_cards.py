@@ -8,11 +8,9 @@ import pytest
 
 from adapters.teams import cards
 from conversations.messages import Action, Card, Choice, Option, Press, Question, Text
-from testing.staff import CEO, DEPUTY, HEAD
+from testing.staff import CEO, DEPUTY, DPO, HEAD
 from testing.teams.flows import answer, approver_card, ask_for_approval
 from testing.teams.harness import TeamsWorld, button, schema_errors, texts_of
-
-DPO = "siobhan.murphy@northbrook.example"
 
 
 def element_types(card: dict[str, Any]) -> set[str]:
