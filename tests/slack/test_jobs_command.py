@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot import commands
-from tests.slack.conftest import DANIEL, SOPHIE, slack_config
-from tests.slack.harness import SlackHarness
-from tests.slack.test_due_work import reminders_to, working_hours_after_asking
-from tests.slack.test_journeys import OPINION, ask_to_post
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, ask_to_post, reminders_to, working_hours_after_asking
+from testing.slack.world import DANIEL, SOPHIE, slack_config
 
 
 async def test_jobs_run_reaches_the_approver_in_slack_and_a_dry_run_sends_nothing(
