@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
-from botframework.connector.auth import ChannelValidation
+from microsoft_agents.hosting.core import AuthenticationConstants
+from microsoft_agents.hosting.core.authorization import _entra_issuers
 
 from adapters.teams import setup_teams
 from bot.app import Application, build_application
@@ -43,11 +44,18 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 @pytest.fixture
 def token_issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTokenIssuer]:
-    """Tokens the real SDK accepts: its channel token check reads this issuer's keys (the
-    SDK's own setting for where Bot Framework's signing keys are published)."""
+    """Tokens the real SDK accepts: its token check reads this issuer's keys.
+
+    The SDK 1.9 reads no OpenID configuration: it goes straight to the key set published for
+    each Bot Framework issuer (its table of issuer to key set URL, patched here for the test:
+    the one place the tests reach inside the SDK). The US Government cloud's issuer is pointed
+    at the same keys, so a token from it is refused for its issuer, not for its signature.
+    """
     issuer = FakeTokenIssuer()
     issuer.start()
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", issuer.metadata_url)
+    for name in (AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER,
+                 AuthenticationConstants.GOV_AGENTS_SDK_TOKEN_ISSUER):
+        monkeypatch.setitem(_entra_issuers.BOTFRAMEWORK_JWKS_URIS, name, issuer.jwks_url)
     yield issuer
     issuer.close()
 
