@@ -18,6 +18,7 @@ from bot.config import Config
 from storage.tinydb_store import TinyDBStorage
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.fake_token_issuer import FakeTokenIssuer
+from tests.teams.fake_token_service import FakeTokenService
 from tests.teams.harness import TeamsWorld, schema_errors
 
 APP_ID = "00000000-0000-4000-8000-000000000001"
@@ -69,7 +70,8 @@ async def _application(tmp_path: Path, values: dict[str, str]) -> Application:
 async def serving(app: Application, connector: FakeConnector, *, emulator: bool,
                   ) -> AsyncIterator[TeamsWorld]:
     web_app = web.Application()
-    await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1")
+    await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1",
+                      token_service=FakeTokenService)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))

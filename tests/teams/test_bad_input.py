@@ -52,7 +52,7 @@ async def test_without_a_valid_token_the_answer_is_401_whatever_the_body(
         {"Authorization": "Basic eDp5"}, {"Authorization": "Bearer"},
         token_issuer.header("someone-elses-bot", url),
         token_issuer.header(APP_ID, url, lifetime=-3600),  # expired an hour ago
-        token_issuer.header(APP_ID, url, iss="https://sts.windows.net/elsewhere/"),
+        token_issuer.header(APP_ID, url, iss="https://api.botframework.us"),  # another cloud
     ]
     bodies = [(json.dumps(daniel.activity("message", text="hello")).encode(),
                "application/json"), *_not_activities(daniel)]
