@@ -72,6 +72,9 @@ def card_action_response(status_code: int, kind: str, value: Any) -> dict[str, A
 
 
 class PolicyTeamsHandler(TeamsActivityHandler):
+    """The SDK types its handlers' context as a protocol; its adapter always passes a
+    ``TurnContext``, which is what the overrides below take (hence their ``override``)."""
+
     def __init__(self, application: Application, memory: TeamsMemory,
                  identity: TeamsIdentity) -> None:
         self.application = application
@@ -170,7 +173,8 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- messages: typed text, or an Action.Submit press ----------------------------------
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
+    async def on_message_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         person = await self._speaker(turn_context)
         if person is None:
@@ -198,7 +202,8 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- invokes: an Action.Execute press -------------------------------------------------
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+    async def on_invoke_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         value = turn_context.activity.value
@@ -231,13 +236,16 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- install: welcome and menu --------------------------------------------------------
 
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+    async def on_installation_update_add(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
 
-    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+    async def on_installation_update_remove(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         await self.memory.storage.write([Delete(_welcome_key(turn_context.activity))])
 
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+    async def on_conversation_update_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         # Teams announces a personal install twice (installationUpdate, then this with the
         # bot among the members added); the welcome marker makes it one welcome.
         if turn_context.activity.members_added:

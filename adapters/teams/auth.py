@@ -142,6 +142,22 @@ class OffLoopTokenProvider(AccessTokenProviderBase):
     def get_token_credential(self) -> AsyncTokenCredential:
         return self.inner.get_token_credential()
 
+    # The bot signs nobody in and has no agentic identity: these are never asked for.
+    async def acquire_token_on_behalf_of(self, scopes: list[str], user_assertion: str) -> str:
+        raise NotImplementedError("policybot signs no user in")
+
+    async def get_agentic_application_token(self, tenant_id: str,
+                                            agent_app_instance_id: str) -> str | None:
+        raise NotImplementedError("policybot has no agentic identity")
+
+    async def get_agentic_instance_token(self, tenant_id: str,
+                                         agent_app_instance_id: str) -> tuple[str, str]:
+        raise NotImplementedError("policybot has no agentic identity")
+
+    async def get_agentic_user_token(self, tenant_id: str, agent_app_instance_id: str,
+                                     agentic_user_id: str, scopes: list[str]) -> str | None:
+        raise NotImplementedError("policybot has no agentic identity")
+
 
 def connections(connection: AgentAuthConfiguration | None, thread: TokenThread | None,
                 token_service: TokenServiceFactory | None) -> ConnectionManager:

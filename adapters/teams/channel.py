@@ -133,7 +133,7 @@ class TeamsChannel:
         bot_id = service.bot_id if service and service.bot_id else f"28:{self.app_id}"
         user = ChannelAccount(id=aad_id, aad_object_id=aad_id)
         parameters = ConversationParameters(
-            is_group=False, agent=ChannelAccount(id=bot_id), members=[user],
+            is_group=False, bot=ChannelAccount(id=bot_id), members=[user],
             tenant_id=tenant, channel_data={"tenant": {"id": tenant}})
 
         async def send(context: TurnContext) -> None:
