@@ -1,7 +1,7 @@
 """Logging for the server: one line per event, tagged with the HTTP request it belongs to.
 
 * ``LOG_LEVEL`` sets the level of the product's own loggers. Libraries that would log request
-  or message bodies at DEBUG (the Slack SDK, botbuilder, aiohttp's client) stay at INFO or
+  or message bodies at DEBUG (the Slack SDK, the Agents SDK, aiohttp's client) stay at INFO or
   above whatever the level, because those bodies hold drafts.
 * ``LOG_FORMAT=json`` writes one JSON object per line; ``text`` writes one readable line.
   Tracebacks are folded into the same line so that one event is always one line.
@@ -39,8 +39,8 @@ _TOKEN_PATTERNS = (
     r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",  # JSON web tokens
     r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)",  # user:password in URLs
 )
-LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal",
-                   "aiohttp", "asyncio", "urllib3", "tinydb")
+LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "microsoft_agents", "msal", "aiohttp", "asyncio",
+                   "urllib3", "tinydb")
 # Secrets shorter than this are not matched as text: masking every "x" would hide the log.
 MIN_SECRET_LENGTH = 6
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {

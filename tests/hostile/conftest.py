@@ -1,7 +1,7 @@
 """Fixtures for the hostile-input tests: the real Slack and Teams endpoints on loopback.
 
 The Slack harness and the Teams world are the adapters' own test fixtures (the real Bolt app
-and the real botbuilder adapter on aiohttp test servers, against the fake platforms, on TinyDB
+and the real Agents SDK adapter on aiohttp test servers, against the fake platforms, on TinyDB
 files in tmp_path); this package only adds a Teams server that requires a Bot Framework token.
 """
 
@@ -14,11 +14,13 @@ import pytest
 
 from storage.base import Storage
 from tests.slack.conftest import fake, slack
-from tests.teams.conftest import _application, connector, serving, world
+from tests.teams.conftest import _application, connector, serving, token_issuer, world
 from tests.teams.fake_connector import FakeConnector
+from tests.teams.fake_token_issuer import FakeTokenIssuer
 from tests.teams.harness import TeamsWorld
 
-__all__ = ["connector", "fake", "slack", "world"]  # fixtures shared with the adapters' tests
+# Fixtures shared with the adapters' tests.
+__all__ = ["connector", "fake", "slack", "token_issuer", "world"]
 
 APP_ID = "00000000-0000-4000-8000-000000000001"
 APP_PASSWORD = "not-a-real-client-secret"
@@ -30,9 +32,10 @@ Snapshot = dict[str, tuple[str, dict]]
 
 
 @pytest.fixture
-async def teams_with_auth(tmp_path: Path, connector: FakeConnector
-                          ) -> AsyncIterator[TeamsWorld]:
-    """The Teams endpoint with an app id: every request needs a valid Bot Framework token."""
+async def teams_with_auth(tmp_path: Path, connector: FakeConnector,
+                          token_issuer: FakeTokenIssuer) -> AsyncIterator[TeamsWorld]:
+    """The Teams endpoint with an app id: every request needs a valid Bot Framework token
+    (Bot Framework's signing keys are the fake issuer's, on loopback)."""
     app = await _application(tmp_path, {"MICROSOFT_APP_ID": APP_ID,
                                         "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
                                         "MICROSOFT_APP_TENANT_ID": TENANT_ID})
