@@ -28,6 +28,7 @@ from adapters.teams.auth import TokenCheck, TokenCheckUnavailable
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = "Unauthorized"
+NOT_TAKEN = "The bot could not take this activity just now; nothing was changed."
 CANNOT_CHECK_TOKEN = "The request's token could not be checked just now; nothing was changed."
 
 
@@ -83,6 +84,11 @@ class TeamsEndpoint:
             invoke_response = await self.adapter.process_activity(
                 claims, activity, self.handler.on_turn)
         except Exception as exc:  # never a traceback to the caller
+            if not marker.started and self.tokens is not None:
+                # An authenticated activity the SDK could not start a turn for: most likely
+                # the bot's own token from Entra did not come. Nothing happened; Teams may retry.
+                log.warning("Teams activity not taken before the turn: %s", type(exc).__name__)
+                return web.Response(status=503, text=NOT_TAKEN)
             if not marker.started:
                 # The SDK could not take the activity before the bot ran: nothing happened.
                 log.warning("Teams activity refused before the turn: %s", type(exc).__name__)

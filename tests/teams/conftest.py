@@ -13,6 +13,7 @@ from microsoft_agents.hosting.core import AuthenticationConstants
 from microsoft_agents.hosting.core.authorization import _entra_issuers
 
 from adapters.teams import setup_teams
+from adapters.teams.auth import TokenServiceFactory
 from bot.app import Application, build_application
 from bot.config import Config
 from storage.tinydb_store import TinyDBStorage
@@ -68,10 +69,11 @@ async def _application(tmp_path: Path, values: dict[str, str]) -> Application:
 
 @contextlib.asynccontextmanager
 async def serving(app: Application, connector: FakeConnector, *, emulator: bool,
+                  token_service: TokenServiceFactory = FakeTokenService,
                   ) -> AsyncIterator[TeamsWorld]:
     web_app = web.Application()
     await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1",
-                      token_service=FakeTokenService)
+                      token_service=token_service)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))

@@ -30,3 +30,12 @@ class FakeTokenService(AccessTokenProviderBase):
 
     def get_token_credential(self) -> AsyncTokenCredential:
         raise NotImplementedError("the Teams adapter never asks for a credential object")
+
+
+class UnreachableTokenService(FakeTokenService):
+    """Entra down: no token for the bot."""
+
+    async def get_access_token(self, resource_url: str, scopes: list[str],
+                               force_refresh: bool = False) -> str:
+        self.requests.append(resource_url)
+        raise ValueError("Failed to acquire token: the token service did not answer")

@@ -24,10 +24,10 @@ from storage.tinydb_store import TinyDBStorage
 from tests.slack.conftest import DANIEL, DIRECTORY_CSV, fake, slack_config
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SlackHarness
-from tests.teams.conftest import APP_ID, AUTH_SETTINGS, Clock
+from tests.teams.conftest import APP_ID, AUTH_SETTINGS, Clock, _application, serving
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.fake_token_issuer import FakeTokenIssuer
-from tests.teams.fake_token_service import BOT_TOKEN, FakeTokenService
+from tests.teams.fake_token_service import BOT_TOKEN, FakeTokenService, UnreachableTokenService
 from tests.teams.flows import TEACHER
 from tests.teams.harness import TeamsWorld, written
 
@@ -72,6 +72,20 @@ async def test_a_wrong_token_is_refused_and_changes_nothing(
         assert "Traceback" not in text
     assert await written(secured.app.storage) == []
     assert secured.connector.calls == []
+
+
+async def test_without_its_own_token_the_bot_answers_503_and_changes_nothing(
+    tmp_path: Path, connector: FakeConnector, token_issuer: FakeTokenIssuer
+) -> None:
+    app = await _application(tmp_path, AUTH_SETTINGS)
+    async with serving(app, connector, emulator=False,
+                       token_service=UnreachableTokenService) as world:
+        daniel = world.user(TEACHER, "Daniel Osei")
+        status, text = await world.post(daniel.activity("message", text="hello"),
+                                        headers=token_issuer.header(APP_ID, connector.url))
+        assert status == 503 and "nothing was changed" in text, (status, text)
+        assert await written(world.app.storage) == []
+        assert connector.calls == []
 
 
 @contextlib.asynccontextmanager
