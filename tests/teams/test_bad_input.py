@@ -20,14 +20,16 @@ from tests.teams.conftest import APP_ID, _application, serving
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.fake_token_issuer import FakeTokenIssuer
 from tests.teams.flows import (
+    DRAFT,
     HEAD,
     OPINION,
     TEACHER,
     WHERE_ONLY,
     approver_card,
     ask_for_approval,
+    question_call,
 )
-from tests.teams.harness import TeamsUser, TeamsWorld, texts_of, written
+from tests.teams.harness import TeamsUser, TeamsWorld, button, texts_of, written
 
 
 def _not_activities(user: TeamsUser) -> list[tuple[bytes, str]]:
@@ -236,3 +238,25 @@ async def test_a_failure_before_the_turn_gets_an_apology_and_changes_nothing(
     reopened = TinyDBStorage(str(db / "policybot.json"))
     assert await written(reopened) == []
     await reopened.close()
+
+
+async def test_a_press_that_fails_is_answered_with_an_apology(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    app = await _application(db, {})
+    async with serving(app, connector, emulator=True) as world:
+        daniel = world.user(TEACHER, "Daniel Osei")
+        assert await daniel.say("can I post this?") == 201
+        assert await daniel.say(DRAFT) == 201
+        call = question_call(daniel)
+        db.rename(tmp_path / "moved")  # the storage cannot be written for now
+        try:
+            response = await daniel.execute(button(call.card, "My own personal account"),
+                                            card_id=call.activity_id)
+        finally:
+            (tmp_path / "moved").rename(db)
+        # The invoke response itself says so: Teams shows it on the card at once.
+        assert response["statusCode"] == 200
+        assert "Sorry, something went wrong" in response["value"]
