@@ -69,7 +69,9 @@ async def setup_teams(
     warn_about_sdk_settings(os.environ)
     tokens: TokenCheck | None = None
     thread: TokenThread | None = None
-    connection = service_connection(config, app_id) if app_id else None
+    connection = service_connection(
+        app_id, config.get("MICROSOFT_APP_PASSWORD"), config.get("MICROSOFT_APP_TENANT_ID"),
+        config.get("MICROSOFT_APP_TYPE")) if app_id else None
     if connection is not None:
         thread = TokenThread()
         tokens = TokenCheck(connection, thread)

@@ -39,8 +39,6 @@ from microsoft_agents.hosting.core import (
     JwtTokenValidator,
 )
 
-from bot.config import Config
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SERVICE_CONNECTION = "SERVICE_CONNECTION"  # the SDK's name for the bot's own connection
@@ -61,10 +59,9 @@ class TokenCheckUnavailable(Exception):
     """The token could not be checked in time (the key endpoint is slow or down)."""
 
 
-def service_connection(config: Config, app_id: str) -> AgentAuthConfiguration:
-    """The SDK's service connection from the ``MICROSOFT_APP_*`` settings."""
-    app_type = config.get("MICROSOFT_APP_TYPE")
-    tenant = config.get("MICROSOFT_APP_TENANT_ID")
+def service_connection(app_id: str, password: str, tenant: str, app_type: str,
+                       ) -> AgentAuthConfiguration:
+    """The SDK's service connection from the ``MICROSOFT_APP_*`` settings' values."""
     if app_type == "UserAssignedMSI":
         return AgentAuthConfiguration(
             auth_type=AuthTypes.user_managed_identity, client_id=app_id, tenant_id=tenant,
@@ -73,7 +70,7 @@ def service_connection(config: Config, app_id: str) -> AgentAuthConfiguration:
         tenant = tenant or MULTI_TENANT_AUTHORITY_TENANT
     return AgentAuthConfiguration(
         auth_type=AuthTypes.client_secret, client_id=app_id, tenant_id=tenant,
-        client_secret=config.get("MICROSOFT_APP_PASSWORD"),
+        client_secret=password,
         connection_name=SERVICE_CONNECTION, validate_issuer=True)
 
 

@@ -9,7 +9,6 @@ import pytest
 from microsoft_agents.hosting.core import AuthTypes
 
 from adapters.teams.auth import service_connection
-from bot.config import Config
 from tests.teams.conftest import APP_ID, AUTH_SETTINGS, _application, serving
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.fake_token_issuer import FakeTokenIssuer
@@ -28,11 +27,8 @@ TENANT = "00000000-0000-0000-0000-000000000001"
 def test_each_app_type_maps_to_the_sdk_s_connection(
     app_type: str, auth_type: str, tenant: str, secret: str | None
 ) -> None:
-    values = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TYPE": app_type,
-              "MICROSOFT_APP_PASSWORD": "s3cret" if secret else ""}
-    if app_type != "MultiTenant":
-        values["MICROSOFT_APP_TENANT_ID"] = TENANT
-    connection = service_connection(Config(values), APP_ID)
+    given_tenant = "" if app_type == "MultiTenant" else TENANT
+    connection = service_connection(APP_ID, secret or "", given_tenant, app_type)
     # The SDK's settings are upper-case attributes: read into names that say what they hold.
     client_id, kind, tenant_id = connection.CLIENT_ID, connection.AUTH_TYPE, connection.TENANT_ID
     assert (client_id, kind, tenant_id) == (APP_ID, auth_type, tenant)
