@@ -181,10 +181,10 @@ class TokenCheck:
     """Checks a request's Bot Framework token with the SDK, on the token thread."""
 
     def __init__(self, connection: AgentAuthConfiguration, thread: TokenThread, *,
-                 timeout: float = TOKEN_CHECK_SECONDS) -> None:
+                 timeout: float | None = None) -> None:
         self.validator = JwtTokenValidator(connection)
         self.thread = thread
-        self.timeout = timeout
+        self.timeout = TOKEN_CHECK_SECONDS if timeout is None else timeout
 
     async def claims(self, token: str) -> ClaimsIdentity | None:
         """The token's claims, or None when it is not a valid token for this bot.
