@@ -1,7 +1,7 @@
 # policybot: one process serving Slack, Teams and the health check on $PORT (3978).
 #   docker build -t policybot .
 #   docker run --env-file .env -p 3978:3978 -v policybot-data:/data policybot
-FROM python:3.11-slim
+FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -6,7 +6,7 @@ the real ``policybot serve`` in a subprocess on a free loopback port, its Web AP
 to the tests' fake Slack / fake Bot Framework connector (in a process of its own) and its data
 to TinyDB files in a temporary folder. Every request's time to acknowledge (request sent to
 HTTP response read) is recorded; the server's peak memory is its VmHWM. The floor is a bare
-Bolt app / bare botbuilder bot, which acknowledges and posts one message per request, sent
+Bolt app / bare Agents SDK bot, which acknowledges and posts one message per request, sent
 the same number and shape of requests by the same number of simulated people.
 
 Run:
@@ -160,9 +160,9 @@ async def measure_floor(setup: Setup, platform: str) -> Figures:
             journey: Journey = load_slack.floor_journey
             name = "slack bare Bolt (floor)"
         else:
-            server = await start_module("benchmarks.bare_botbuilder", folder)
+            server = await start_module("benchmarks.bare_agents_sdk", folder)
             journey = load_teams.floor_journey
-            name = "teams bare botbuilder (floor)"
+            name = "teams bare Agents SDK (floor)"
         try:
             return await drive(server, urls, platform, journey, setup, name)
         finally:

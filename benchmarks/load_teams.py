@@ -6,7 +6,7 @@
 to their chat, until the teacher gets the "Approved" card. Eight requests, as on Slack.
 
 :func:`floor_journey` sends the same eight requests (two messages, six invokes) to the bare
-botbuilder bot of :mod:`benchmarks.bare_botbuilder`, waiting for its one reply after each.
+Agents SDK bot of :mod:`benchmarks.bare_agents_sdk`, waiting for its one reply after each.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ FLOOR_ACTION = {"verb": "choice", "data": {"pb": "c", "t": "token", "v": "person
 
 
 async def floor_journey(d: TeamsDriver, teacher: Member) -> None:
-    """The same requests to the bare botbuilder bot; it replies once to each."""
+    """The same requests to the bare Agents SDK bot; it replies once to each."""
     box = d.inboxes(teacher.conversation)
     for n in range(REQUESTS_PER_JOURNEY):
         mark = box.mark()

@@ -1,7 +1,7 @@
 """Logging for the server: one line per event, tagged with the HTTP request it belongs to.
 
 * ``LOG_LEVEL`` sets the level of the product's own loggers. Libraries that would log request
-  or message bodies at DEBUG (the Slack SDK, botbuilder, aiohttp's client) stay at INFO or
+  or message bodies at DEBUG (the Slack SDK, the Agents SDK, aiohttp's client) stay at INFO or
   above whatever the level, because those bodies hold drafts.
 * ``LOG_FORMAT=json`` writes one JSON object per line; ``text`` writes one readable line.
   Tracebacks are folded into the same line so that one event is always one line.
@@ -39,8 +39,9 @@ _TOKEN_PATTERNS = (
     r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",  # JSON web tokens
     r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)",  # user:password in URLs
 )
-LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal",
-                   "aiohttp", "asyncio", "urllib3", "tinydb")
+LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "microsoft_agents", "msal", "aiohttp", "asyncio",
+                   "urllib3", "tinydb")
+SDK_USER_TOKEN_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"
 # Secrets shorter than this are not matched as text: masking every "x" would hide the log.
 MIN_SECRET_LENGTH = 6
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -178,6 +179,11 @@ def configure_logging(config: Config, stream: TextIO | None = None) -> Redactor:
         logging.getLogger(name).setLevel(library_level)
     # The scheduler reports every tick at INFO; the jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    # The Agents SDK (Teams) reports every message it sends at INFO, and warns on every turn
+    # that its user-token client (for user sign-in, which the bot never uses) has no app id;
+    # the Teams adapter logs what went wrong itself.
+    logging.getLogger("microsoft_agents").setLevel(max(level, logging.WARNING))
+    logging.getLogger(SDK_USER_TOKEN_LOGGER).setLevel(logging.ERROR)
     return redactor
 
 
@@ -188,5 +194,5 @@ def reset_logging() -> None:
         root.removeHandler(old)
     _installed.clear()
     root.setLevel(logging.WARNING)
-    for name in (*OWN_LOGGERS, *LIBRARY_LOGGERS, "apscheduler"):
+    for name in (*OWN_LOGGERS, *LIBRARY_LOGGERS, "apscheduler", SDK_USER_TOKEN_LOGGER):
         logging.getLogger(name).setLevel(logging.NOTSET)

@@ -2,7 +2,8 @@
 
 This list is the single source for configuration: ``bot.config`` reads the environment with
 it, ``app.json`` must declare exactly these variables (a test checks), and the
-configuration reference in ``docs/operations.md`` is generated from it (``policybot config --markdown``).
+configuration reference in ``docs/operations.md`` is generated from it
+(``policybot config --markdown``).
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_APP_TOKEN", "Slack app-level token (xapp-...) for Socket Mode, for schools "
             "with no public URL.", secret=True),
     Setting("SLACK_API_URL", "Base URL of the Slack Web API.", "https://slack.com/api/"),
-    Setting("MICROSOFT_APP_ID", "Azure bot registration's app id. Set it to turn Teams on."),
-    Setting("MICROSOFT_APP_PASSWORD", "Client secret of the Azure app registration.",
+    Setting("MICROSOFT_APP_ID", "Azure bot registration's app id (the Agents SDK's CLIENTID). "
+            "Set it to turn Teams on."),
+    Setting("MICROSOFT_APP_PASSWORD", "Client secret of the Azure app registration (the SDK's "
+            "CLIENTSECRET).",
             secret=True),
-    Setting("MICROSOFT_APP_TENANT_ID", "Tenant id; required for SingleTenant and "
-            "UserAssignedMSI."),
+    Setting("MICROSOFT_APP_TENANT_ID", "Tenant id (the SDK's TENANTID); required for "
+            "SingleTenant and UserAssignedMSI."),
     Setting("MICROSOFT_APP_TYPE", "SingleTenant, UserAssignedMSI or MultiTenant (Azure creates "
             "no new multi-tenant bots since July 2025).", "SingleTenant"),
     Setting("POLICYBOT_REMINDER_HOURS", "Working hours before a pending step is reminded.", "24"),

@@ -1,8 +1,8 @@
 """The storage contract as one shared test suite.
 
 Every backend's test module subclasses :class:`StorageContract` and provides a ``store``
-fixture; the same tests then run against each backend (in the manner of botbuilder's
-shared storage tests), so the backends cannot drift apart. Keys span several
+fixture; the same tests then run against each backend (in the manner of the Bot
+Framework SDKs' shared storage tests), so the backends cannot drift apart. Keys span several
 collections, sequence shards and months on purpose: backends that shard must still be
 atomic and ordered across shards.
 """

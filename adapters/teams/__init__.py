@@ -1,28 +1,32 @@
-"""Microsoft Teams: the bot in Teams personal chat, on botbuilder's CloudAdapter.
+"""Microsoft Teams: the bot in Teams personal chat, on the Microsoft 365 Agents SDK.
 
-Every Bot Framework type stays inside this package (the Python Bot Framework SDK is past its
-end of support; moving to its successor must touch this adapter only). The rest of the
-product sees one function, :func:`setup_teams`, and the ``teams`` outbox channel it registers.
+Every SDK type stays inside this package. The rest of the product sees one function,
+:func:`setup_teams`, and the ``teams`` outbox channel it registers.
 
 Authentication is the SDK's: with ``MICROSOFT_APP_ID`` set, every request must carry a valid
 Bot Framework token, and one without gets 401 before its body is looked at and before anything
-is written (:mod:`adapters.teams.endpoint`). Without an app id the endpoint is off, unless
-``emulator`` is set: then it serves without auth, for the Bot Framework Emulator and for
-tests, and must only listen on a loopback address.
+is written (:mod:`adapters.teams.endpoint`, :mod:`adapters.teams.auth`). Without an app id the
+endpoint is off, unless ``emulator`` is set: then it serves without auth, for the Bot
+Framework Emulator and for tests, and must only listen on a loopback address.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 
 from adapters.teams.activity_handler import PolicyTeamsHandler
+from adapters.teams.auth import (
+    TokenCheck,
+    TokenServiceFactory,
+    TokenThread,
+    connections,
+    service_connection,
+    warn_about_sdk_settings,
+)
 from adapters.teams.channel import TeamsChannel
 from adapters.teams.endpoint import TeamsEndpoint
 from adapters.teams.identity import TeamsIdentity
@@ -36,16 +40,6 @@ log = logging.getLogger(__name__)
 ENDPOINT = "/api/messages"
 
 
-@dataclass(frozen=True)
-class _BotFrameworkSettings:
-    """The attribute names botbuilder's configuration classes read."""
-
-    APP_ID: str
-    APP_PASSWORD: str
-    APP_TENANTID: str
-    APP_TYPE: str
-
-
 async def setup_teams(
     web_app: web.Application,
     application: Application,
@@ -53,12 +47,14 @@ async def setup_teams(
     *,
     emulator: bool = False,
     host: str | None = None,
+    token_service: TokenServiceFactory | None = None,
 ) -> None:
     """Mount ``POST /api/messages`` on ``web_app`` and register the ``teams`` outbox channel.
 
     Does nothing when Teams is not configured (no ``MICROSOFT_APP_ID``) and ``emulator`` is
     off. ``emulator`` serves the endpoint without authentication; ``host``, when given, must
-    then be a loopback address (ValueError otherwise).
+    then be a loopback address (ValueError otherwise). ``token_service`` is where the bot
+    gets its own tokens for calls to Teams: MSAL against Microsoft Entra unless given.
     """
     app_id = config.get("MICROSOFT_APP_ID")
     if not app_id and not emulator:
@@ -70,16 +66,26 @@ async def setup_teams(
                              f"only binds to a loopback address, not {host!r}")
         app_id = ""  # no credentials at all: nothing is checked, nothing is signed
         log.warning("Teams endpoint serving WITHOUT authentication (emulator mode)")
-    settings = _BotFrameworkSettings(
-        APP_ID=app_id,
-        APP_PASSWORD=config.get("MICROSOFT_APP_PASSWORD") if app_id else "",
-        APP_TENANTID=config.get("MICROSOFT_APP_TENANT_ID"),
-        APP_TYPE=config.get("MICROSOFT_APP_TYPE") if app_id else "MultiTenant",
-    )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    warn_about_sdk_settings(os.environ)
+    tokens: TokenCheck | None = None
+    thread: TokenThread | None = None
+    connection = service_connection(
+        app_id, config.get("MICROSOFT_APP_PASSWORD"), config.get("MICROSOFT_APP_TENANT_ID"),
+        config.get("MICROSOFT_APP_TYPE")) if app_id else None
+    if connection is not None:
+        thread = TokenThread()
+        tokens = TokenCheck(connection, thread)
+        web_app.on_cleanup.append(lambda _: _stop(thread))
+    adapter = CloudAdapter(connection_manager=connections(connection, thread, token_service))
     memory = TeamsMemory(application.storage)
     identity = TeamsIdentity(application.directory, memory, emulator=emulator)
     handler = PolicyTeamsHandler(application, memory, identity)
+    adapter.on_turn_error = handler.on_turn_error  # the SDK's hook for a turn that failed
     application.outbox.register(
         TeamsChannel(adapter, memory, app_id, config.get("MICROSOFT_APP_TENANT_ID")))
-    web_app.router.add_post(ENDPOINT, TeamsEndpoint(adapter, handler, auth=bool(app_id)).handle)
+    web_app.router.add_post(ENDPOINT, TeamsEndpoint(adapter, handler, tokens).handle)
+
+
+async def _stop(thread: TokenThread | None) -> None:
+    if thread is not None:
+        thread.close()

@@ -12,7 +12,9 @@ event id, so an activity Teams delivers twice is applied once.
 
 A turn is committed before the HTTP response goes back (the invoke response, for a press). If
 its replies cannot be sent in the turn, they go to the outbox, which keeps retrying: the
-person is never told "nothing was changed" about a turn that was applied.
+person is never told "nothing was changed" about a turn that was applied. A turn that fails
+reaches :meth:`PolicyTeamsHandler.on_turn_error`, the adapter's error hook: the person gets an
+apology, the log gets the details.
 """
 
 from __future__ import annotations
@@ -23,14 +25,9 @@ import re
 from contextvars import ContextVar
 from typing import Any
 
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import (
-    Activity,
-    ActivityTypes,
-    InvokeResponse,
-)
-from msrest.serialization import Model
+from microsoft_agents.activity import Activity, ActivityEventNames, ActivityTypes, InvokeResponse
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.teams import TeamsActivityHandler
 
 from adapters.teams import cards
 from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
@@ -62,27 +59,22 @@ class TurnMarker:
 TURN_MARKER: ContextVar[TurnMarker | None] = ContextVar("teams_turn_marker", default=None)
 
 
-class CardActionResponse(Model):
-    """The body of an ``adaptiveCard/action`` invoke response.
+# The SDK's own proactive turns (the outbox's deliveries): their failures are the outbox's to
+# retry, never an apology to anyone.
+PROACTIVE_EVENTS = frozenset({ActivityEventNames.continue_conversation,
+                              ActivityEventNames.create_conversation})
 
-    botbuilder's own model types ``value`` as an object, so it cannot carry the text of a
-    message response; this one carries a card (an object) or a text.
-    """
 
-    _attribute_map = {
-        "status_code": {"key": "statusCode", "type": "int"},
-        "type": {"key": "type", "type": "str"},
-        "value": {"key": "value", "type": "object"},
-    }
-
-    def __init__(self, *, status_code: int, type: str, value: Any) -> None:  # noqa: A002
-        super().__init__()
-        self.status_code = status_code
-        self.type = type
-        self.value = value
+def card_action_response(status_code: int, kind: str, value: Any) -> dict[str, Any]:
+    """The body of an ``adaptiveCard/action`` invoke response: a card (an object) or the text
+    of a message response, which the SDK's adaptive card model (an object) cannot carry."""
+    return {"statusCode": status_code, "type": kind, "value": value}
 
 
 class PolicyTeamsHandler(TeamsActivityHandler):
+    """The SDK types its handlers' context as a protocol; its adapter always passes a
+    ``TurnContext``, which is what the overrides below take (hence their ``override``)."""
+
     def __init__(self, application: Application, memory: TeamsMemory,
                  identity: TeamsIdentity) -> None:
         self.application = application
@@ -90,15 +82,19 @@ class PolicyTeamsHandler(TeamsActivityHandler):
         self.identity = identity
         self.sender = Sender(memory)
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
+    async def on_turn(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         marker = TURN_MARKER.get()
         if marker is not None:
             marker.started = True
-        try:
-            await super().on_turn(turn_context)
-        except Exception:  # the person gets an apology; the details go to the log only
-            log.exception("Teams activity failed")
-            await _apologise(turn_context)
+        await super().on_turn(turn_context)
+
+    async def on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        """The adapter's error hook: the person gets an apology; the details go to the log."""
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.event and activity.name in PROACTIVE_EVENTS:
+            raise error  # an outbox delivery: it retries what failed
+        log.error("Teams activity failed", exc_info=error)
+        await _apologise(turn_context)
 
     # -- who is speaking -----------------------------------------------------------------
 
@@ -177,7 +173,8 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- messages: typed text, or an Action.Submit press ----------------------------------
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
+    async def on_message_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         person = await self._speaker(turn_context)
         if person is None:
@@ -205,20 +202,20 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     # -- invokes: an Action.Execute press -------------------------------------------------
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+    async def on_invoke_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict) or action.get("type") != "Action.Execute":
-            return InvokeResponse(status=400, body=CardActionResponse(
-                status_code=400, type=ERROR_RESPONSE,
-                value={"code": "BadRequest", "message": "Expected an Action.Execute."}))
-        # The response body stays a model: the adapter serialises it (once).
+            return InvokeResponse(status=400, body=card_action_response(
+                400, ERROR_RESPONSE,
+                {"code": "BadRequest", "message": "Expected an Action.Execute."}))
         return InvokeResponse(status=200, body=await self._execute(turn_context, action))
 
     async def _execute(self, turn_context: TurnContext,
-                       action: dict[str, Any]) -> CardActionResponse:
+                       action: dict[str, Any]) -> dict[str, Any]:
         found = await self._identify(turn_context)
         if isinstance(found, Text):
             return _message_response(found.text)
@@ -233,20 +230,22 @@ class PolicyTeamsHandler(TeamsActivityHandler):
         new_look = await self._new_look(person, answer, result)
         await self._reply(turn_context, person, result)
         if new_look is not None:
-            return CardActionResponse(status_code=200, type=cards.CARD_CONTENT_TYPE,
-                                      value=new_look)
+            return card_action_response(200, cards.CARD_CONTENT_TYPE, new_look)
         said = next((m.text for m in result.replies if isinstance(m, Text)), "Done.")
         return _message_response(said)
 
     # -- install: welcome and menu --------------------------------------------------------
 
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+    async def on_installation_update_add(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
 
-    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+    async def on_installation_update_remove(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         await self.memory.storage.write([Delete(_welcome_key(turn_context.activity))])
 
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+    async def on_conversation_update_activity(  # type: ignore[override]
+            self, turn_context: TurnContext) -> None:
         # Teams announces a personal install twice (installationUpdate, then this with the
         # bot among the members added); the welcome marker makes it one welcome.
         if turn_context.activity.members_added:
@@ -303,16 +302,17 @@ def _welcome_key(activity: Activity) -> str:
     return f"teamswelcome/{activity.conversation.id}"
 
 
-def _message_response(text: str) -> CardActionResponse:
-    return CardActionResponse(status_code=200, type=MESSAGE_RESPONSE, value=text)
+def _message_response(text: str) -> dict[str, Any]:
+    return card_action_response(200, MESSAGE_RESPONSE, text)
 
 
 async def _apologise(context: TurnContext) -> None:
     try:
         if context.activity.type == ActivityTypes.invoke:
-            response = InvokeResponse(status=200, body=_message_response(SORRY))
-            context.turn_state[BotAdapter._INVOKE_RESPONSE_KEY] = Activity(
-                type=ActivityTypes.invoke_response, value=response)
+            # Sending an invokeResponse activity is how a turn sets its invoke response.
+            await context.send_activity(Activity(
+                type=ActivityTypes.invoke_response,
+                value=InvokeResponse(status=200, body=_message_response(SORRY))))
         if context.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
             await context.send_activity(Activity(type=ActivityTypes.message, text=SORRY))
     except Exception:  # the connector itself is failing; the log already has the cause

@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
+from aiohttp import ClientResponseError
+from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
     Attachment,
     ChannelAccount,
+    Channels,
     ConversationParameters,
 )
-from botframework.connector import Channels
-from botframework.connector.models import ErrorResponseException
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import AuthenticationConstants, ClaimsIdentity, TurnContext
 
 from adapters.teams import cards
 from adapters.teams.references import SentMessage, TeamsMemory
@@ -85,18 +85,11 @@ class Sender:
         """Replace a message; False when it no longer exists (deleted), so send a new one."""
         try:
             await context.update_activity(activity)
-        except ErrorResponseException as exc:
-            if error_status(exc) == 404:
+        except ClientResponseError as exc:  # the connector answered with an HTTP error
+            if exc.status == 404:
                 return False
             raise
         return True
-
-
-def error_status(exc: ErrorResponseException) -> int | None:
-    """The HTTP status of a connector error, when it has one."""
-    response = exc.response
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    return int(status) if status else None
 
 
 class TeamsChannel:
@@ -107,6 +100,9 @@ class TeamsChannel:
     def __init__(self, adapter: CloudAdapter, memory: TeamsMemory, app_id: str,
                  tenant_id: str) -> None:
         self.adapter = adapter
+        # The bot's own identity for proactive turns: its app id (the SDK then asks the
+        # service connection for a token), or none at all in the emulator mode.
+        self.identity = adapter.create_claims_identity(app_id) if app_id else ClaimsIdentity()
         self.memory = memory
         self.sender = Sender(memory)
         self.app_id = app_id
@@ -127,7 +123,9 @@ class TeamsChannel:
             context.activity.id = None  # a new message, not a reply to the continuation event
             await self.sender.send(context, person.email, message, key)
 
-        await self.adapter.continue_conversation(reference, send, self.app_id)
+        await self.adapter.continue_conversation_with_claims(
+            self.identity, reference.get_continuation_activity(), send,
+            AuthenticationConstants.AGENTS_SDK_SCOPE)
 
     async def _open_chat(self, person: Person, message: Message, key: str) -> None:
         aad_id = person.platform_id("teams")
@@ -145,7 +143,7 @@ class TeamsChannel:
 
         async def send(context: TurnContext) -> None:
             context.activity.id = None
-            reference = TurnContext.get_conversation_reference(context.activity)
+            reference = context.activity.get_conversation_reference()
             reference.activity_id = None
             reference.user = user
             await self.memory.save_reference_object(person.email, reference)
@@ -155,4 +153,5 @@ class TeamsChannel:
             DEFAULT_SERVICE_URL)
         log.info("opening a Teams chat for a proactive message")
         await self.adapter.create_conversation(
-            self.app_id, send, parameters, Channels.ms_teams, service_url, None)
+            self.app_id, Channels.ms_teams, service_url, AuthenticationConstants.AGENTS_SDK_SCOPE,
+            parameters, send)

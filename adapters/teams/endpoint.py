@@ -2,10 +2,10 @@
 
 With an app id, the caller is authenticated first, before the body is even looked at: a
 request without a valid Bot Framework token gets 401 and nothing else happens, whatever its
-body. The token is checked by the SDK twice: once on its own (signature, issuer, audience,
-expiry), then against the activity it came with (its service URL, its channel). Only then is
-the body checked: a request that is not an activity gets a 4xx naming what is wrong, never a
-500, and the bot never sees it.
+body (:mod:`adapters.teams.auth` checks the token with the SDK). Only then is the body
+checked: a request that is not an activity gets a 4xx naming what is wrong, never a 500, and
+the bot never sees it. A token made out for another service URL than the activity's is
+refused (401) too.
 
 A turn runs to its end (committed, replies sent or handed to the outbox) before the response
 is returned; for an invoke, the response is the invoke response the turn produced.
@@ -18,15 +18,18 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
-from botframework.connector.auth import AuthenticateRequestResult
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import AuthenticationConstants, ClaimsIdentity
+from pydantic import ValidationError
 
 from adapters.teams.activity_handler import TURN_MARKER, PolicyTeamsHandler, TurnMarker
+from adapters.teams.auth import TokenCheck, TokenCheckUnavailable
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = "Unauthorized"
+NOT_TAKEN = "The bot could not take this activity just now; nothing was changed."
+CANNOT_CHECK_TOKEN = "The request's token could not be checked just now; nothing was changed."
 
 
 class NotAnActivity(Exception):
@@ -38,51 +41,54 @@ class NotAnActivity(Exception):
 
 
 class TeamsEndpoint:
-    def __init__(self, adapter: CloudAdapter, handler: PolicyTeamsHandler, *,
-                 auth: bool) -> None:
+    def __init__(self, adapter: CloudAdapter, handler: PolicyTeamsHandler,
+                 tokens: TokenCheck | None) -> None:
+        """``tokens`` checks each request's token; None serves without (the emulator)."""
         self.adapter = adapter
         self.handler = handler
-        self.auth = auth
+        self.tokens = tokens
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        header = request.headers.get("Authorization", "")
-        if self.auth and not await self._token_is_valid(header):
-            return web.Response(status=401, text=UNAUTHORIZED)
+        claims = ClaimsIdentity()  # anonymous: the emulator mode
+        if self.tokens is not None:
+            try:
+                checked = await self._claims(request.headers.get("Authorization", ""))
+            except TokenCheckUnavailable:
+                return web.Response(status=503, text=CANNOT_CHECK_TOKEN)
+            if checked is None:
+                return web.Response(status=401, text=UNAUTHORIZED)
+            claims = checked
         try:
             activity = await read_activity(request)
         except NotAnActivity as exc:
             return web.Response(status=exc.status, text=str(exc))
-        try:
-            # Against this activity: a valid token for another service URL is refused here.
-            authenticated = await self.adapter.bot_framework_authentication \
-                .authenticate_request(activity, header)
-        except Exception as exc:  # the SDK's PermissionError, or a token it could not read
-            log.warning("Teams request refused: not authenticated (%s)", type(exc).__name__)
+        if not _same_service(claims, activity):
+            log.warning("Teams request refused: its token is for another service URL")
             return web.Response(status=401, text=UNAUTHORIZED)
-        return await self._run(authenticated, activity)
+        return await self._run(claims, activity)
 
-    async def _token_is_valid(self, header: str) -> bool:
-        """The token alone, checked before anything of the request is read."""
+    async def _claims(self, header: str) -> ClaimsIdentity | None:
+        """The token's claims, checked before anything of the request is read."""
+        assert self.tokens is not None
         scheme, _, token = header.partition(" ")
-        if scheme != "Bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
             log.warning("Teams request refused: no Bot Framework token")
-            return False
-        try:
-            await self.adapter.bot_framework_authentication.authenticate_request(
-                Activity(), header)
-        except Exception as exc:  # forged, expired, for another bot, unreadable
-            log.warning("Teams request refused: invalid token (%s)", type(exc).__name__)
-            return False
-        return True
+            return None
+        return await self.tokens.claims(token)
 
-    async def _run(self, authenticated: AuthenticateRequestResult,
-                   activity: Activity) -> web.StreamResponse:
+    async def _run(self, claims: ClaimsIdentity, activity: Activity) -> web.StreamResponse:
         marker = TurnMarker()
         TURN_MARKER.set(marker)
         try:
             invoke_response = await self.adapter.process_activity(
-                authenticated, activity, self.handler.on_turn)
+                claims, activity, self.handler.on_turn)
         except Exception as exc:  # never a traceback to the caller
+            if not marker.started and self.tokens is not None:
+                # An authenticated activity the SDK could not start a turn for: most likely
+                # the bot's own token from Entra did not come. Nothing happened; Teams may retry.
+                log.warning("Teams activity not taken before the turn: %s", type(exc).__name__)
+                return web.Response(status=503, text=NOT_TAKEN)
             if not marker.started:
                 # The SDK could not take the activity before the bot ran: nothing happened.
                 log.warning("Teams activity refused before the turn: %s", type(exc).__name__)
@@ -90,9 +96,21 @@ class TeamsEndpoint:
             log.exception("Teams request failed")
             return web.Response(status=500, text="The bot could not handle this activity.")
         if invoke_response is not None:
-            return web.json_response(serializer_helper(invoke_response.body),
-                                     status=invoke_response.status)
+            return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=201)
+
+
+def _same_service(claims: ClaimsIdentity, activity: Activity) -> bool:
+    """False when the token names a service URL other than the activity's (a token Teams made
+    for one conversation service must not vouch for activities pointing at another)."""
+    named = claims.get_claim_value(AuthenticationConstants.SERVICE_URL_CLAIM)
+    if not named:
+        return True
+    return _normal_url(str(named)) == _normal_url(activity.service_url or "")
+
+
+def _normal_url(url: str) -> str:
+    return url.strip().rstrip("/").lower()
 
 
 def _is_account(value: Any) -> bool:
@@ -111,8 +129,8 @@ async def read_activity(request: web.Request) -> Activity:
     if problem:
         raise NotAnActivity(problem)
     try:
-        return Activity().deserialize(body)
-    except Exception:  # msrest's errors name no single type worth depending on
+        return Activity.model_validate(body)
+    except (ValidationError, ValueError, TypeError):
         raise NotAnActivity("The activity could not be read.") from None
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
-from botframework.connector.models import ErrorResponseException
+from aiohttp import ClientResponseError
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.teams import TeamsInfo
 
-from adapters.teams.channel import error_status
 from adapters.teams.references import TeamsMemory
 from bot.directory import DirectoryStore
 from conversations.people import Person
@@ -85,8 +84,8 @@ class TeamsIdentity:
             context.activity.channel_data = {}  # TeamsInfo reads it for a team id
         try:
             member = await TeamsInfo.get_member(context, sender.id)
-        except ErrorResponseException as exc:
-            status = error_status(exc)
+        except ClientResponseError as exc:  # the connector answered with an HTTP error
+            status = exc.status
             if status in NOT_A_MEMBER:
                 log.warning("Teams member lookup: no such member (HTTP %s)", status)
                 return ""

@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ConversationReference
+from microsoft_agents.activity import Activity, ConversationReference
 
 from storage.base import Put, Storage
 
@@ -49,21 +48,22 @@ class TeamsMemory:
 
     async def save_reference(self, email: str, activity: Activity) -> None:
         """Remember where to reach ``email``: the chat this activity came from."""
-        reference = TurnContext.get_conversation_reference(activity)
+        reference = activity.get_conversation_reference()
         # The activity id changes with every message; leaving it out saves a write per message.
         reference.activity_id = None
         reference.locale = None
         await self.save_reference_object(email, reference)
 
     async def save_reference_object(self, email: str, reference: ConversationReference) -> None:
-        await self._put_if_changed(f"teamsref/{email.lower()}",
-                                   {"reference": reference.serialize()})
+        await self._put_if_changed(f"teamsref/{email.lower()}", {"reference": reference.model_dump(
+            mode="json", by_alias=True, exclude_none=True)})
 
     async def reference(self, email: str) -> ConversationReference | None:
         record = await self.storage.get(f"teamsref/{email.lower()}")
         if record is None:
             return None
-        return ConversationReference().deserialize(record.value["reference"])
+        # References saved by earlier releases (botbuilder's camelCase JSON) read the same.
+        return ConversationReference.model_validate(record.value["reference"])
 
     # -- the service the bot is reached through ------------------------------------------
 

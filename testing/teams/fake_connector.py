@@ -30,6 +30,7 @@ class Call:
     conversation_id: str = ""
     activity_id: str = ""
     body: dict[str, Any] = field(default_factory=dict)
+    authorization: str = ""  # the bot's Authorization header ("" without credentials)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ class FakeConnector:
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
         conversation_id = f"a:created-{next(self._ids)}"
-        self.calls.append(Call("POST", request.path, conversation_id, "", body))
+        self.calls.append(Call("POST", request.path, conversation_id, "", body, _auth(request)))
         return web.json_response({"id": conversation_id, "serviceUrl": self.url}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -114,11 +115,11 @@ class FakeConnector:
         cid = request.match_info["cid"]
         if self.outage.get(cid, 0) > 0:
             self.outage[cid] -= 1
-            self.calls.append(Call("POST", request.path, cid, "failed", body))
+            self.calls.append(Call("POST", request.path, cid, "failed", body, _auth(request)))
             return web.json_response({"error": {"code": "ServiceError", "message": "down"}},
                                      status=503)
         activity_id = f"act-{next(self._ids)}"
-        self.calls.append(Call("POST", request.path, cid, activity_id, body))
+        self.calls.append(Call("POST", request.path, cid, activity_id, body, _auth(request)))
         self.activities[activity_id] = body
         return web.json_response({"id": activity_id}, status=201)
 
@@ -128,12 +129,13 @@ class FakeConnector:
         if aid not in self.activities:
             return web.json_response(
                 {"error": {"code": "NotFound", "message": "no such activity"}}, status=404)
-        self.calls.append(Call("PUT", request.path, cid, aid, body))
+        self.calls.append(Call("PUT", request.path, cid, aid, body, _auth(request)))
         self.activities[aid] = body
         return web.json_response({"id": aid})
 
     async def _member(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("GET", request.path, request.match_info["cid"]))
+        self.calls.append(Call("GET", request.path, request.match_info["cid"],
+                               authorization=_auth(request)))
         if self.member_outage > 0:
             self.member_outage -= 1
             return web.json_response({"error": {"code": "ServiceError", "message": "down"}},
@@ -144,3 +146,7 @@ class FakeConnector:
                 {"error": {"code": "MemberNotFoundInConversation", "message": "not found"}},
                 status=404)
         return web.json_response(member)
+
+
+def _auth(request: web.Request) -> str:
+    return request.headers.get("Authorization", "")

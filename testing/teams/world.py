@@ -15,15 +15,18 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
-from botframework.connector.auth import ChannelValidation
+from microsoft_agents.hosting.core import AuthenticationConstants
+from microsoft_agents.hosting.core.authorization import _entra_issuers
 
 from adapters.teams import setup_teams
+from adapters.teams.auth import TokenServiceFactory
 from bot.app import Application, build_application
 from bot.config import Config
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
 from testing.teams.fake_connector import FakeConnector
 from testing.teams.fake_token_issuer import FakeTokenIssuer
+from testing.teams.fake_token_service import FakeTokenService
 from testing.teams.harness import TeamsWorld, schema_errors
 
 APP_ID = "00000000-0000-4000-8000-000000000001"
@@ -41,11 +44,18 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 @pytest.fixture
 def token_issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTokenIssuer]:
-    """Tokens the real SDK accepts: its channel token check reads this issuer's keys (the
-    SDK's own setting for where Bot Framework's signing keys are published)."""
+    """Tokens the real SDK accepts: its token check reads this issuer's keys.
+
+    The SDK 1.9 reads no OpenID configuration: it goes straight to the key set published for
+    each Bot Framework issuer (its table of issuer to key set URL, patched here for the test:
+    the one place the tests reach inside the SDK). The US Government cloud's issuer is pointed
+    at the same keys, so a token from it is refused for its issuer, not for its signature.
+    """
     issuer = FakeTokenIssuer()
     issuer.start()
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", issuer.metadata_url)
+    for name in (AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER,
+                 AuthenticationConstants.GOV_AGENTS_SDK_TOKEN_ISSUER):
+        monkeypatch.setitem(_entra_issuers.BOTFRAMEWORK_JWKS_URIS, name, issuer.jwks_url)
     yield issuer
     issuer.close()
 
@@ -57,9 +67,11 @@ async def make_application(tmp_path: Path, values: dict[str, str]) -> Applicatio
 
 @contextlib.asynccontextmanager
 async def serving(app: Application, connector: FakeConnector, *, emulator: bool,
+                  token_service: TokenServiceFactory = FakeTokenService,
                   ) -> AsyncIterator[TeamsWorld]:
     web_app = web.Application()
-    await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1")
+    await setup_teams(web_app, app, app.config, emulator=emulator, host="127.0.0.1",
+                      token_service=token_service)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))

@@ -28,7 +28,7 @@ from testing.teams.world import APP_ID
 
 HOSTILE = settings(max_examples=40, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
-# Values botbuilder's own models would accept, from a person the directory knows: only the
+# Values the SDK's own models would accept, from a person the directory knows: only the
 # breakage decides the outcome.
 VALID_USER = ("29:user-valid", "aad-valid", "a:personal-valid")
 

@@ -63,7 +63,7 @@ def _dockerfile() -> str:
 
 def test_dockerfile_is_slim_unprivileged_and_starts_serve():
     text = _dockerfile()
-    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
+    assert re.search(r"^FROM python:3\.12-slim\b", text, re.M)
     users = re.findall(r"^USER (\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0")
     found = re.search(r"^CMD (\[.*\])$", text, re.M)

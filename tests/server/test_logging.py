@@ -115,8 +115,12 @@ async def test_secrets_and_tracebacks_are_redacted_in_process(
         assert secret not in text
     assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
     # Libraries that log request bodies at DEBUG stay quiet whatever LOG_LEVEL says.
-    for library in ("slack_sdk", "slack_bolt.App", "botbuilder.core", "aiohttp.client"):
+    for library in ("slack_sdk", "slack_bolt.App", "microsoft_agents.hosting.core",
+                    "aiohttp.client"):
         assert not logging.getLogger(library).isEnabledFor(logging.DEBUG), library
+    # The Agents SDK's line for every message it sends stays out of the log.
+    sends = "microsoft_agents.hosting.core.connector.client.connector_client"
+    assert not logging.getLogger(sends).isEnabledFor(logging.INFO)
 
 
 def test_the_redactor_masks_token_shapes_and_configured_secrets():

@@ -19,8 +19,15 @@ from storage.tinydb_store import TinyDBStorage
 from testing.staff import DEPUTY, HEAD
 from testing.teams.fake_connector import FakeConnector
 from testing.teams.fake_token_issuer import FakeTokenIssuer
-from testing.teams.flows import OPINION, WHERE_ONLY, approver_card, ask_for_approval
-from testing.teams.harness import TeamsUser, TeamsWorld, texts_of, written
+from testing.teams.flows import (
+    DRAFT,
+    OPINION,
+    WHERE_ONLY,
+    approver_card,
+    ask_for_approval,
+    question_call,
+)
+from testing.teams.harness import TeamsUser, TeamsWorld, button, texts_of, written
 from testing.teams.world import APP_ID, make_application, serving
 
 
@@ -46,7 +53,7 @@ async def test_without_a_valid_token_the_answer_is_401_whatever_the_body(
         {"Authorization": "Basic eDp5"}, {"Authorization": "Bearer"},
         token_issuer.header("someone-elses-bot", url),
         token_issuer.header(APP_ID, url, lifetime=-3600),  # expired an hour ago
-        token_issuer.header(APP_ID, url, iss="https://sts.windows.net/elsewhere/"),
+        token_issuer.header(APP_ID, url, iss="https://api.botframework.us"),  # another cloud
     ]
     bodies = [(json.dumps(daniel.activity("message", text="hello")).encode(),
                "application/json"), *_not_activities(daniel)]
@@ -230,3 +237,25 @@ async def test_a_failure_before_the_turn_gets_an_apology_and_changes_nothing(
     reopened = TinyDBStorage(str(db / "policybot.json"))
     assert await written(reopened) == []
     await reopened.close()
+
+
+async def test_a_press_that_fails_is_answered_with_an_apology(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    app = await make_application(db, {})
+    async with serving(app, connector, emulator=True) as world:
+        daniel = world.user(DEPUTY, "Daniel Osei")
+        assert await daniel.say("can I post this?") == 201
+        assert await daniel.say(DRAFT) == 201
+        call = question_call(daniel)
+        db.rename(tmp_path / "moved")  # the storage cannot be written for now
+        try:
+            response = await daniel.execute(button(call.card, "My own personal account"),
+                                            card_id=call.activity_id)
+        finally:
+            (tmp_path / "moved").rename(db)
+        # The invoke response itself says so: Teams shows it on the card at once.
+        assert response["statusCode"] == 200
+        assert "Sorry, something went wrong" in response["value"]
