@@ -121,7 +121,7 @@ async def build_web_app(
         except ImportError as exc:
             name = "MICROSOFT_APP_ID is set" if config.teams_enabled else "--teams-emulator"
             raise ConfigError(f"{name} but the Teams adapter cannot be loaded ({exc})") from None
-        await setup_teams(web_app, application, config, emulator=teams_emulator)
+        await setup_teams(web_app, ApplicationPort(application), config, emulator=teams_emulator)
         adapters.append("teams-emulator" if teams_emulator else "teams")
     if playground:
         from adapters.playground import setup_playground

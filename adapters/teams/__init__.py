@@ -31,9 +31,7 @@ from adapters.teams.channel import TeamsChannel
 from adapters.teams.endpoint import TeamsEndpoint
 from adapters.teams.identity import TeamsIdentity
 from adapters.teams.references import TeamsMemory
-from bot.app import Application
-from bot.config import Config
-from bot.serving_plan import is_loopback
+from bot.port import ApplicationPort, Config, is_loopback
 
 __all__ = ["setup_teams"]
 log = logging.getLogger(__name__)
@@ -42,7 +40,7 @@ ENDPOINT = "/api/messages"
 
 async def setup_teams(
     web_app: web.Application,
-    application: Application,
+    port: ApplicationPort,
     config: Config,
     *,
     emulator: bool = False,
@@ -77,11 +75,11 @@ async def setup_teams(
         tokens = TokenCheck(connection, thread)
         web_app.on_cleanup.append(lambda _: _stop(thread))
     adapter = CloudAdapter(connection_manager=connections(connection, thread, token_service))
-    memory = TeamsMemory(application.storage)
-    identity = TeamsIdentity(application.directory, memory, emulator=emulator)
-    handler = PolicyTeamsHandler(application, memory, identity)
+    memory = TeamsMemory(port.notes)
+    identity = TeamsIdentity(port, memory, emulator=emulator)
+    handler = PolicyTeamsHandler(port, memory, identity)
     adapter.on_turn_error = handler.on_turn_error  # the SDK's hook for a turn that failed
-    application.outbox.register(
+    port.register_channel(
         TeamsChannel(adapter, memory, app_id, config.get("MICROSOFT_APP_TENANT_ID")))
     web_app.router.add_post(ENDPOINT, TeamsEndpoint(adapter, handler, tokens).handle)
 

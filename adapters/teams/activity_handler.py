@@ -33,11 +33,8 @@ from adapters.teams import cards
 from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
 from adapters.teams.identity import IdentityUnavailable, TeamsIdentity
 from adapters.teams.references import TeamsMemory
-from bot.app import Application
-from bot.tx import Tx
-from conversations.messages import Choice, Message, Outbound, Press, Text, Turn, TurnResult
-from conversations.people import Person
-from storage.base import ABSENT, Conflict, Delete, Put
+from bot.port import ApplicationPort, Person
+from conversations.messages import Choice, Message, Press, Text, Turn, TurnResult
 
 log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -75,9 +72,9 @@ class PolicyTeamsHandler(TeamsActivityHandler):
     """The SDK types its handlers' context as a protocol; its adapter always passes a
     ``TurnContext``, which is what the overrides below take (hence their ``override``)."""
 
-    def __init__(self, application: Application, memory: TeamsMemory,
+    def __init__(self, port: ApplicationPort, memory: TeamsMemory,
                  identity: TeamsIdentity) -> None:
-        self.application = application
+        self.port = port
         self.memory = memory
         self.identity = identity
         self.sender = Sender(memory)
@@ -105,7 +102,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             person = await self.identity.person(context)
         except IdentityUnavailable:
             return Text(CANNOT_CHECK)
-        return person if person is not None else self.application.bot.not_set_up()
+        return person if person is not None else self.port.not_set_up()
 
     async def _speaker(self, context: TurnContext) -> Person | None:
         """The identified speaker, now recorded as seen on Teams; None after telling them
@@ -123,12 +120,12 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             await self.memory.save_service(activity)
         if _is_personal(activity):
             await self.memory.save_reference(person.email, activity)
-        await self.application.outbox.note_presence(person.email, PLATFORM)
+        await self.port.seen(person, PLATFORM)
 
     async def _handle(self, turn: Turn) -> TurnResult:
         """Apply the turn: when this returns, it is committed."""
-        result = await self.application.bot.handle(turn)
-        self.application.kick()  # deliver what the turn staged for other people
+        result = await self.port.take_turn(turn)
+        self.port.deliver_soon()  # deliver what the turn staged for other people
         return result
 
     async def _reply(self, context: TurnContext, person: Person, result: TurnResult) -> None:
@@ -144,11 +141,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             await self._later(person, unsent)
 
     async def _later(self, person: Person, messages: list[Message]) -> None:
-        tx = Tx(self.application.storage)
-        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
-                                      self.application.bot.clock())
-        await tx.commit()
-        self.application.kick()
+        await self.port.hand_over(person.email, messages)
 
     async def _show(self, context: TurnContext, card: dict[str, Any], activity_id: str) -> None:
         """Replace a card after a committed turn; a failure leaves the old look, no more."""
@@ -242,7 +235,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
 
     async def on_installation_update_remove(  # type: ignore[override]
             self, turn_context: TurnContext) -> None:
-        await self.memory.storage.write([Delete(_welcome_key(turn_context.activity))])
+        await self.memory.forget_welcome(_chat_id(turn_context.activity))
 
     async def on_conversation_update_activity(  # type: ignore[override]
             self, turn_context: TurnContext) -> None:
@@ -258,13 +251,10 @@ class PolicyTeamsHandler(TeamsActivityHandler):
         except IdentityUnavailable:
             await context.send_activity(activity_for(Text(CANNOT_CHECK)))
             return  # no welcome marker: the next install event or message tries again
-        try:
-            await self.memory.storage.write([Put(_welcome_key(activity), {"welcomed": True},
-                                                 ABSENT)])
-        except Conflict:
+        if not await self.memory.first_welcome(_chat_id(activity)):
             return  # already welcomed in this chat
         if person is None:
-            await context.send_activity(activity_for(self.application.bot.not_set_up()))
+            await context.send_activity(activity_for(self.port.not_set_up()))
             return
         await self._seen(context, person)
         result = await self._handle(Turn(person.email, text="", event_id=_event_id(activity)))
@@ -298,8 +288,8 @@ def _is_personal(activity: Activity) -> bool:
     return kind in (None, "personal")  # the Emulator sends no conversation type
 
 
-def _welcome_key(activity: Activity) -> str:
-    return f"teamswelcome/{activity.conversation.id}"
+def _chat_id(activity: Activity) -> str:
+    return str(activity.conversation.id) if activity.conversation else ""
 
 
 def _message_response(text: str) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.teams import TeamsInfo
 
 from adapters.teams.references import TeamsMemory
-from bot.directory import DirectoryStore
-from conversations.people import Person
+from bot.port import ApplicationPort, Person
 
 log = logging.getLogger(__name__)
 # Teams' answers that mean "this member cannot be looked up here", now or later.
@@ -31,9 +30,9 @@ class IdentityUnavailable(Exception):
 
 
 class TeamsIdentity:
-    def __init__(self, directory: DirectoryStore, memory: TeamsMemory, *,
+    def __init__(self, port: ApplicationPort, memory: TeamsMemory, *,
                  emulator: bool = False) -> None:
-        self.directory = directory
+        self.port = port
         self.memory = memory
         self.emulator = emulator
         self._emails: dict[str, str] = {}  # aadObjectId -> email
@@ -43,15 +42,14 @@ class TeamsIdentity:
 
         Raises :class:`IdentityUnavailable` when Teams could not be asked just now.
         """
-        people = await self.directory.snapshot()
         sender = context.activity.from_property
         aad_id = (sender.aad_object_id or "") if sender else ""
         if aad_id:
-            listed = people.by_platform_id("teams", aad_id)
+            listed = await self.port.person_on("teams", aad_id)
             if listed is not None:
                 return listed
             cached = self._emails.get(aad_id) or await self.memory.cached_email(aad_id)
-            person = people.get(cached) if cached else None
+            person = await self.port.person(cached) if cached else None
             if person is not None:
                 self._emails[aad_id] = person.email
                 return person
@@ -60,7 +58,7 @@ class TeamsIdentity:
             email = await self._ask_teams(context)
         except IdentityUnavailable as exc:
             email, unavailable = "", exc
-        person = people.get(email) if email else None
+        person = await self.port.person(email) if email else None
         if person is not None and aad_id:
             self._emails[aad_id] = person.email
             await self.memory.cache_email(aad_id, person.email)
@@ -68,7 +66,8 @@ class TeamsIdentity:
         if person is None and self.emulator and sender is not None:
             # The Bot Framework Emulator has no sign-in: its user id or name may be an email.
             for candidate in (sender.id, sender.name):
-                found = people.get(candidate) if candidate and "@" in candidate else None
+                found = (await self.port.person(candidate) if candidate and "@" in candidate
+                         else None)
                 if found is not None:
                     return found
         if unavailable is not None:

@@ -14,11 +14,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationReference
 
-from storage.base import Put, Storage
+from bot.port import AdapterNotes
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,8 @@ class SentMessage:
 
 
 class TeamsMemory:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-
-    async def _put_if_changed(self, key: str, value: dict[str, Any]) -> None:
-        current = await self.storage.get(key)
-        if current is None or current.value != value:
-            await self.storage.write([Put(key, value)])
+    def __init__(self, notes: AdapterNotes) -> None:
+        self.notes = notes
 
     # -- conversation references ---------------------------------------------------------
 
@@ -55,15 +49,15 @@ class TeamsMemory:
         await self.save_reference_object(email, reference)
 
     async def save_reference_object(self, email: str, reference: ConversationReference) -> None:
-        await self._put_if_changed(f"teamsref/{email.lower()}", {"reference": reference.model_dump(
+        await self.notes.put("teamsref", email.lower(), {"reference": reference.model_dump(
             mode="json", by_alias=True, exclude_none=True)})
 
     async def reference(self, email: str) -> ConversationReference | None:
-        record = await self.storage.get(f"teamsref/{email.lower()}")
+        record = await self.notes.get("teamsref", email.lower())
         if record is None:
             return None
         # References saved by earlier releases (botbuilder's camelCase JSON) read the same.
-        return ConversationReference.model_validate(record.value["reference"])
+        return ConversationReference.model_validate(record["reference"])
 
     # -- the service the bot is reached through ------------------------------------------
 
@@ -71,7 +65,7 @@ class TeamsMemory:
         conversation = activity.conversation
         tenant = (conversation.tenant_id if conversation else None) or _tenant_of(activity)
         bot = activity.recipient
-        await self._put_if_changed("teamsmeta/service", {
+        await self.notes.put("teamsmeta", "service", {
             "service_url": activity.service_url or "",
             "tenant_id": tenant or "",
             "bot_id": (bot.id if bot else "") or "",
@@ -79,45 +73,53 @@ class TeamsMemory:
         })
 
     async def service(self) -> ServiceInfo | None:
-        record = await self.storage.get("teamsmeta/service")
-        if record is None:
+        v = await self.notes.get("teamsmeta", "service")
+        if v is None:
             return None
-        v = record.value
         return ServiceInfo(v["service_url"], v["tenant_id"], v["bot_id"], v["bot_name"])
 
     # -- messages sent -------------------------------------------------------------------
 
     async def save_sent(self, email: str, key: str, sent: SentMessage) -> None:
-        await self._put_if_changed(f"teamsmsg/{email.lower()}|{key}", {
+        await self.notes.put("teamsmsg", f"{email.lower()}|{key}", {
             "activity_id": sent.activity_id, "conversation_id": sent.conversation_id})
 
     async def sent(self, email: str, key: str) -> SentMessage | None:
-        record = await self.storage.get(f"teamsmsg/{email.lower()}|{key}")
+        record = await self.notes.get("teamsmsg", f"{email.lower()}|{key}")
         if record is None:
             return None
-        return SentMessage(record.value["activity_id"], record.value["conversation_id"])
+        return SentMessage(record["activity_id"], record["conversation_id"])
 
     async def save_question(self, email: str, token: str, prompt: str, sent: SentMessage) -> None:
-        await self.storage.write([Put(f"teamsq/{email.lower()}", {
+        await self.notes.put("teamsq", email.lower(), {
             "token": token, "prompt": prompt, "activity_id": sent.activity_id,
-            "conversation_id": sent.conversation_id})])
+            "conversation_id": sent.conversation_id})
 
     async def question(self, email: str) -> tuple[str, str, SentMessage] | None:
         """(token, prompt, where it was sent) of the last question card sent to ``email``."""
-        record = await self.storage.get(f"teamsq/{email.lower()}")
-        if record is None:
+        v = await self.notes.get("teamsq", email.lower())
+        if v is None:
             return None
-        v = record.value
         return v["token"], v["prompt"], SentMessage(v["activity_id"], v["conversation_id"])
 
     # -- identity cache ------------------------------------------------------------------
 
     async def cached_email(self, aad_object_id: str) -> str:
-        record = await self.storage.get(f"teamsid/{aad_object_id}")
-        return str(record.value["email"]) if record else ""
+        record = await self.notes.get("teamsid", aad_object_id)
+        return str(record["email"]) if record else ""
 
     async def cache_email(self, aad_object_id: str, email: str) -> None:
-        await self._put_if_changed(f"teamsid/{aad_object_id}", {"email": email.lower()})
+        await self.notes.put("teamsid", aad_object_id, {"email": email.lower()})
+
+    # -- the welcome, once per chat --------------------------------------------------------
+
+    async def first_welcome(self, conversation_id: str) -> bool:
+        """True the first time this is asked for a chat (on any replica), False after."""
+        return await self.notes.put_new("teamswelcome", conversation_id, {"welcomed": True})
+
+    async def forget_welcome(self, conversation_id: str) -> None:
+        """The bot was removed: a new install welcomes again."""
+        await self.notes.delete("teamswelcome", conversation_id)
 
 
 def _tenant_of(activity: Activity) -> str:

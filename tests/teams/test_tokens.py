@@ -100,7 +100,7 @@ async def slack_and_teams(tmp_path: Path, slack_fake: FakeSlack, connector: Fake
     assert (await app.directory.import_csv(DIRECTORY_CSV, source="test")).ok
     web_app = web.Application()
     slack_adapter = await setup_slack(web_app, ApplicationPort(app), config)
-    await setup_teams(web_app, app, config, token_service=FakeTokenService)
+    await setup_teams(web_app, ApplicationPort(app), config, token_service=FakeTokenService)
     server = TestServer(web_app, host="127.0.0.1", port=0)
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))
