@@ -15,6 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import digests, retention
 from bot.app import Application
+from bot.directory_sync import schedule as directory_schedule
+from bot.directory_sync.run import Network
 from bot.jobs import JobReport, RequestTimers, timings_from
 from bot.tx import Tx
 from storage.base import Conflict
@@ -29,6 +31,7 @@ class JobRunner:
         self.app = app
         self.timers = RequestTimers(app, timings_from(app.config))
         self.retention_days = app.config.number("POLICYBOT_RETENTION_DAYS")
+        self.entra_network: Network | None = None  # how the Entra sync reaches Graph
 
     async def run_all(self, now: datetime) -> JobReport:
         report = JobReport()
@@ -44,6 +47,11 @@ class JobRunner:
             purged = await retention.purge(self.app.storage, now, self.retention_days)
             if purged.requests:
                 report.count("requests purged", len(purged.requests))
+        if directory_schedule.is_due(self.app, now) and await self._claim_daily(
+                directory_schedule.CLAIM_KEY, now):
+            synced = await directory_schedule.run_scheduled(self.app, now, self.entra_network)
+            report.count(f"directory sync from Entra: {synced.outcome.value}" if synced
+                         else "directory sync from Entra: not configured")
         return report
 
     async def _claim_daily(self, key: str, now: datetime) -> bool:

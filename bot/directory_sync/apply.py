@@ -1,0 +1,131 @@
+"""Applying a sync: the directory in one conditional batch, then the leavers' pending steps.
+
+The directory is written the way a CSV import writes it: every changed person and the bumped
+``meta/directory`` in one batch that expects the version read, so a concurrent import or
+sync makes this one start again rather than interleave. Someone who has left keeps their
+record, marked ``left_at``: their requests, decisions and audit entries still name them.
+
+Their pending approval steps then move at once to the next person up their line who is
+still here (never the requester, nor the person a report is about), or to a fallback
+approver; the new approver gets the card and the requester is told. Each request moves in
+its own transaction. The pass looks at every open request with a step waiting on anyone
+marked as left, so a sync interrupted after the directory write catches up on the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.approvals import card_key, open_ids, waiting_add, waiting_remove
+from bot.delivery import Outbox
+from bot.directory import LEFT_AT, META_KEY, person_key
+from bot.directory_sync.plan import SyncPlan
+from bot.tx import Tx, iso
+from conversations import render
+from conversations.messages import Outbound, Text
+from conversations.people import PeopleIndex, Person
+from conversations.requests import OPEN_STATES, RequestRecord, reassign
+from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
+
+SOURCE = "entra"
+_ATTEMPTS = 5
+
+
+async def write_directory(storage: Storage, meta: Record | None, plan: SyncPlan,
+                          left_records: dict[str, dict], now: datetime) -> int:
+    """Store the plan; the new directory version. Raises Conflict if the directory moved."""
+    stamp = now.isoformat(timespec="seconds")
+    changes: list[Change] = [Put(person_key(p.email), p.to_json()) for p in plan.added]
+    changes += [Put(person_key(c.after.email), c.after.to_json()) for c in plan.changed]
+    for person in plan.left:
+        record = dict(left_records.get(person.email) or person.to_json())
+        changes.append(Put(person_key(person.email), {**record, LEFT_AT: stamp}))
+    version = (int(meta.value.get("version", 0)) if meta else 0) + 1
+    count = plan.unchanged + len(plan.added) + len(plan.changed)
+    changes.append(Put(META_KEY, {"version": version, "count": count, "updated_at": stamp,
+                                  "source": SOURCE},
+                       expect=meta.etag if meta is not None else ABSENT))
+    await storage.write(changes)
+    return version
+
+
+def _next_up(leaver: str, requester: str, avoid: frozenset[str], everyone: PeopleIndex,
+             present: PeopleIndex) -> Person | None:
+    """Up the leaver's line as it was (their manager may have left too) to the first person
+    still here who may take the step; else a fallback approver."""
+    skip = {leaver, requester, *avoid}
+    start = everyone.get(leaver)
+    for above in everyone.chain(start) if start else []:
+        here = present.get(above.email)
+        if here is not None and here.email not in skip:
+            return here
+    return next((p for p in present.with_role("fallback_approver") if p.email not in skip), None)
+
+
+async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleIndex,
+                           everyone: PeopleIndex, left: set[str],
+                           clock: Callable[[], datetime]) -> int:
+    """Move every pending step of someone in ``left``; how many steps moved."""
+    if not left:
+        return 0
+    moved = 0
+    for request_id in await open_ids(storage):
+        for _attempt in range(_ATTEMPTS):
+            tx = Tx(storage)
+            record = await tx.get(f"request/{request_id}")
+            if record is None or record["status"] not in OPEN_STATES:
+                break
+            now = clock()
+            outbound = _move_steps(tx, record, present, everyone, left, now)
+            if not outbound:
+                break
+            for previous, index in outbound[1]:
+                await waiting_remove(tx, previous, request_id)
+                await waiting_add(tx, outbound[0]["steps"][index]["approver"], request_id)
+            outbox.stage(tx, outbound[2], now)
+            try:
+                await tx.commit()
+            except Conflict:
+                continue  # decided or moved meanwhile: look again
+            moved += len(outbound[1])
+            break
+    return moved
+
+
+def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: PeopleIndex,
+                left: set[str], now: datetime
+                ) -> tuple[RequestRecord, list[tuple[str, int]], list[Outbound]] | None:
+    current = record
+    moves: list[tuple[str, int]] = []
+    out: list[Outbound] = []
+    avoid = frozenset({record["subject"]} if record.get("subject") else ())
+    for index, step in enumerate(record["steps"]):
+        if step["state"] != "pending" or step["approver"] not in left:
+            continue
+        leaver = everyone.get(step["approver"])
+        leaver_name = leaver.name if leaver else step["approver"]
+        target = _next_up(step["approver"], record["requester"], avoid, everyone, present)
+        if target is None:
+            continue  # no one at all can take it: the due work keeps reminding the record
+        change = reassign(current, index, target.email, target.name, iso(now),
+                          reason="approver_left")
+        if not change.applied:
+            continue
+        current = change.record
+        for event in change.events:
+            tx.append_audit(now, event)
+        moves.append((step["approver"], index))
+        why = f"{leaver_name} has left the Trust, so this passed to {target.name}."
+        out += [Outbound(target.email, Text(f"{record['id']} needs your decision. {why}")),
+                Outbound(target.email, render.approver_card(current, index),
+                         card_key(record["id"], index)),
+                Outbound(record["requester"], Text(f"{record['id']}: {why}"))]
+    if not moves:
+        return None
+    tx.put(f"request/{record['id']}", current)
+    return current, moves, out
+
+
+def left_emails(rows: Sequence[tuple[str, Record]]) -> set[str]:
+    return {str(r.value.get("email")) for _, r in rows if r.value.get(LEFT_AT)}
