@@ -53,6 +53,8 @@ class GraphClient:
         self._ssl = ssl_context
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
+        self._token: str | None = None
+        self._token_lock = asyncio.Lock()
         self.waits: list[float] = []  # every Retry-After honoured, for the sync's report
 
     async def __aenter__(self) -> GraphClient:
@@ -71,7 +73,7 @@ class GraphClient:
     async def get(self, url: str) -> dict[str, Any] | None:
         """One GET; the JSON body, or None for 404 (a user with no manager, say)."""
         assert self._session is not None, "use GraphClient as an async context manager"
-        token = await self._tokens.token()
+        token = await self._current_token()
         renewed = False
         for _attempt in range(MAX_ATTEMPTS):
             try:
@@ -81,7 +83,7 @@ class GraphClient:
                     # where a query needs it; plain reads need nothing more.
                 }) as response:
                     if response.status == 401 and not renewed:
-                        token, renewed = await self._tokens.token(fresh=True), True
+                        token, renewed = await self._renew(token), True
                         continue
                     if response.status in _RETRIED:
                         await self._wait(response.headers.get("Retry-After"))
@@ -97,6 +99,19 @@ class GraphClient:
                                  f"{type(exc).__name__}") from None
         raise GraphError(f"Microsoft Graph kept refusing {_path(url)} after {MAX_ATTEMPTS} "
                          "attempts (throttled or unavailable); try again later")
+
+    async def _current_token(self) -> str:
+        async with self._token_lock:
+            if self._token is None:
+                self._token = await self._tokens.token()
+            return self._token
+
+    async def _renew(self, refused: str) -> str:
+        """A fresh token, asked for once however many requests were refused at once."""
+        async with self._token_lock:
+            if self._token is None or self._token == refused:
+                self._token = await self._tokens.token(fresh=True)
+            return self._token
 
     async def pages(self, url: str) -> AsyncIterator[dict[str, Any]]:
         """Every item of a collection, following ``@odata.nextLink`` to the last page."""

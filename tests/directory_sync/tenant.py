@@ -127,3 +127,9 @@ async def sync(app: Application, tenant: Tenant, network: Network, *, dry_run: b
 async def stored(app: Application) -> dict[str, dict]:
     """Every document in the store, to show that something changed nothing."""
     return {key: record.value for key, record in await app.storage.scan("")}
+
+
+async def queued(app: Application, email: str) -> list[dict]:
+    """Messages waiting in the outbox for ``email`` (as stored: JSON)."""
+    return [record.value["message"] for _, record in await app.storage.scan("outbox/")
+            if record.value["to"] == email]
