@@ -11,8 +11,8 @@ from tests.directory_sync.tenant import (
     HEAD_OAK,
     TEACHER,
     Tenant,
-    sample_people,
     queued,
+    sample_people,
     stored,
     sync,
 )
