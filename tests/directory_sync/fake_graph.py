@@ -17,15 +17,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CLIENT_SECRET = "not-a-real-secret"
+
+
+def make_client_certificate(folder: Path) -> tuple[Path, Path]:
+    """An app registration's certificate credential: (PEM with the RSA key and the
+    certificate, as the bot reads it; the certificate alone, as uploaded to Entra)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "policybot directory sync")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2)).sign(key, hashes.SHA256()))
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    both, alone = folder / "app-credential.pem", folder / "app-certificate.pem"
+    both.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()) + cert_pem)
+    alone.write_bytes(cert_pem)
+    return both, alone
 
 
 def make_certificate(folder: Path) -> Path:
@@ -54,6 +74,7 @@ def make_certificate(folder: Path) -> Path:
 class FakeGraph:
     cert: Path
     page_size: int = 3
+    client_certificate: Path | None = None  # the app registration's uploaded certificate
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> Graph user
     managers: dict[str, str] = field(default_factory=dict)  # user id -> manager id
     groups: dict[str, list[str]] = field(default_factory=dict)  # group id -> member ids
@@ -62,6 +83,7 @@ class FakeGraph:
     _valid_tokens: set[str] = field(default_factory=set)
     _throttle: list[tuple[str, int]] = field(default_factory=list)
     _expire_after: int | None = None
+    _forbidden: list[str] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -100,6 +122,10 @@ class FakeGraph:
         """The next Graph request whose path contains ``path_part`` answers 429 once."""
         self._throttle.append((path_part, retry_after))
 
+    def forbid(self, path_part: str) -> None:
+        """Requests whose path contains ``path_part`` answer 403, as without the permission."""
+        self._forbidden.append(path_part)
+
     def expire_token_after(self, requests: int) -> None:
         """Every token issued so far stops working after this many more Graph requests."""
         self._expire_after = requests
@@ -132,7 +158,7 @@ class FakeGraph:
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
         if (request.match_info["tenant"] != TENANT or form.get("client_id") != CLIENT_ID
-                or form.get("client_secret") != CLIENT_SECRET
+                or not self._credential_ok(form, str(request.url))
                 or form.get("grant_type") != "client_credentials"):
             return web.json_response({"error": "invalid_client", "error_description":
                                       "AADSTS7000215: Invalid client secret provided."},
@@ -142,6 +168,22 @@ class FakeGraph:
         self._valid_tokens.add(token)
         return web.json_response({"token_type": "Bearer", "expires_in": 3599,
                                   "access_token": token})
+
+    def _credential_ok(self, form: Any, token_url: str) -> bool:
+        """A client secret, or a client assertion signed with the app's certificate key."""
+        assertion = form.get("client_assertion")
+        if assertion is None:
+            return bool(form.get("client_secret") == CLIENT_SECRET)
+        if self.client_certificate is None:
+            return False
+        cert = x509.load_pem_x509_certificate(self.client_certificate.read_bytes())
+        try:
+            claims = jwt.decode(str(assertion), cert.public_key(),  # type: ignore[arg-type]
+                                algorithms=["RS256", "PS256"], audience=token_url,
+                                issuer=CLIENT_ID)
+        except jwt.InvalidTokenError:
+            return False
+        return bool(claims.get("sub") == CLIENT_ID)
 
     def _refusal(self, request: web.Request) -> web.Response | None:
         self.requests.append(request.path)
@@ -156,6 +198,10 @@ class FakeGraph:
             return web.json_response({"error": {"code": "InvalidAuthenticationToken",
                                                 "message": "Lifetime validation failed"}},
                                      status=401)
+        if any(part in request.path for part in self._forbidden):
+            return web.json_response({"error": {"code": "Authorization_RequestDenied",
+                                                "message": "Insufficient privileges"}},
+                                     status=403)
         for i, (part, seconds) in enumerate(self._throttle):
             if part in request.path:
                 del self._throttle[i]

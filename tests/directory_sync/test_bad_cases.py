@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import Application
 from bot.directory_sync.run import Network, Outcome
-from tests.directory_sync.fake_graph import CLIENT_SECRET
+from tests.directory_sync.fake_graph import CLIENT_SECRET, make_client_certificate
 from tests.directory_sync.tenant import (
     CEO,
     HEAD_OAK,
@@ -152,3 +152,32 @@ async def test_a_roles_file_naming_someone_not_synced_is_a_problem(
     assert result.outcome is Outcome.PROBLEMS
     assert any("roles file: nobody@northbrook.example is not among the synced staff" in p.text
                for p in result.problems)
+
+
+async def test_a_certificate_credential_works_in_place_of_a_secret(
+        app: Application, tenant: Tenant, network: Network) -> None:
+    credential, uploaded = make_client_certificate(tenant.folder)
+    tenant.graph.client_certificate = uploaded
+    result = await sync(app, tenant, network, POLICYBOT_ENTRA_CLIENT_SECRET="",
+                        POLICYBOT_ENTRA_CERTIFICATE=str(credential))
+    assert result.outcome is Outcome.APPLIED, result.error
+    assert tenant.graph.token_requests == 1
+
+
+async def test_a_certificate_file_without_a_key_is_a_clear_failure(
+        app: Application, tenant: Tenant, network: Network) -> None:
+    _, uploaded = make_client_certificate(tenant.folder)
+    result = await sync(app, tenant, network, POLICYBOT_ENTRA_CLIENT_SECRET="",
+                        POLICYBOT_ENTRA_CERTIFICATE=str(uploaded))
+    assert result.outcome is Outcome.FAILED
+    assert result.error.endswith("must hold a PEM private key and a PEM certificate")
+
+
+async def test_missing_permissions_are_a_clear_failure(
+        app: Application, tenant: Tenant, network: Network) -> None:
+    tenant.graph.forbid("/manager")
+    result = await sync(app, tenant, network)
+    assert result.outcome is Outcome.FAILED
+    assert "answered 403 Authorization_RequestDenied" in result.error
+    assert "User.Read.All and GroupMember.Read.All" in result.error
+    assert await stored(app) == {}
