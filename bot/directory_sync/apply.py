@@ -7,14 +7,17 @@ record, marked ``left_at``: their requests, decisions and audit entries still na
 
 Their pending approval steps then move at once to the next person up their line who is
 still here (never the requester, nor the person a report is about), or to a fallback
-approver; the new approver gets the card and the requester is told. Each request moves in
-its own transaction. The pass looks at every open request with a step waiting on anyone
+approver; the new approver gets the card and the requester is told. A later step not yet
+asked (steps run in order) is pointed at that person too, before it is asked. Each request
+moves in its own transaction. The pass looks at every open request with a step on anyone
 marked as left, so a sync interrupted after the directory write catches up on the next run.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.approvals import card_key, open_ids, waiting_add, waiting_remove
@@ -63,10 +66,18 @@ def _next_up(leaver: str, requester: str, avoid: frozenset[str], everyone: Peopl
     return next((p for p in present.with_role("fallback_approver") if p.email not in skip), None)
 
 
+@dataclass
+class _Moves:
+    record: RequestRecord
+    pending: list[tuple[str, int]] = field(default_factory=list)  # (leaver, step index)
+    later: int = 0  # steps not asked yet, re-pointed before they are
+    outbound: list[Outbound] = field(default_factory=list)
+
+
 async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleIndex,
                            everyone: PeopleIndex, left: set[str],
                            clock: Callable[[], datetime]) -> int:
-    """Move every pending step of someone in ``left``; how many steps moved."""
+    """Move every step of someone in ``left``; how many pending steps moved."""
     if not left:
         return 0
     moved = 0
@@ -77,54 +88,68 @@ async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleInde
             if record is None or record["status"] not in OPEN_STATES:
                 break
             now = clock()
-            outbound = _move_steps(tx, record, present, everyone, left, now)
-            if not outbound:
+            moves = _move_steps(tx, record, present, everyone, left, now)
+            if not moves.pending and not moves.later:
                 break
-            for previous, index in outbound[1]:
+            for previous, index in moves.pending:
                 await waiting_remove(tx, previous, request_id)
-                await waiting_add(tx, outbound[0]["steps"][index]["approver"], request_id)
-            outbox.stage(tx, outbound[2], now)
+                await waiting_add(tx, moves.record["steps"][index]["approver"], request_id)
+            outbox.stage(tx, moves.outbound, now)
             try:
                 await tx.commit()
             except Conflict:
                 continue  # decided or moved meanwhile: look again
-            moved += len(outbound[1])
+            moved += len(moves.pending)
             break
     return moved
 
 
 def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: PeopleIndex,
-                left: set[str], now: datetime
-                ) -> tuple[RequestRecord, list[tuple[str, int]], list[Outbound]] | None:
-    current = record
-    moves: list[tuple[str, int]] = []
-    out: list[Outbound] = []
+                left: set[str], now: datetime) -> _Moves:
+    moves = _Moves(record)
     avoid = frozenset({record["subject"]} if record.get("subject") else ())
     for index, step in enumerate(record["steps"]):
-        if step["state"] != "pending" or step["approver"] not in left:
+        if step["state"] not in ("pending", "waiting") or step["approver"] not in left:
             continue
         leaver = everyone.get(step["approver"])
         leaver_name = leaver.name if leaver else step["approver"]
         target = _next_up(step["approver"], record["requester"], avoid, everyone, present)
         if target is None:
             continue  # no one at all can take it: the due work keeps reminding the record
-        change = reassign(current, index, target.email, target.name, iso(now),
+        why = f"{leaver_name} has left the Trust, so this passed to {target.name}."
+        if step["state"] == "waiting":
+            # A later step not asked yet: point it at the new approver before it is asked.
+            moves.record = _repoint_waiting(moves.record, index, target, iso(now))
+            tx.append_audit(now, {"event": "approver_left", "request": record["id"],
+                                  "actor": "policybot", "at": iso(now), "step": index,
+                                  "previous": step["approver"], "approver": target.email})
+            moves.later += 1
+            continue
+        change = reassign(moves.record, index, target.email, target.name, iso(now),
                           reason="approver_left")
         if not change.applied:
             continue
-        current = change.record
+        moves.record = change.record
         for event in change.events:
             tx.append_audit(now, event)
-        moves.append((step["approver"], index))
-        why = f"{leaver_name} has left the Trust, so this passed to {target.name}."
-        out += [Outbound(target.email, Text(f"{record['id']} needs your decision. {why}")),
-                Outbound(target.email, render.approver_card(current, index),
-                         card_key(record["id"], index)),
-                Outbound(record["requester"], Text(f"{record['id']}: {why}"))]
-    if not moves:
-        return None
-    tx.put(f"request/{record['id']}", current)
-    return current, moves, out
+        moves.pending.append((step["approver"], index))
+        moves.outbound += [
+            Outbound(target.email, Text(f"{record['id']} needs your decision. {why}")),
+            Outbound(target.email, render.approver_card(moves.record, index),
+                     card_key(record["id"], index)),
+            Outbound(record["requester"], Text(f"{record['id']}: {why}"))]
+    if moves.pending or moves.later:
+        tx.put(f"request/{record['id']}", moves.record)
+    return moves
+
+
+def _repoint_waiting(record: RequestRecord, index: int, to: Person, now: str) -> RequestRecord:
+    new = copy.deepcopy(record)
+    step = new["steps"][index]
+    step.setdefault("history", []).append(
+        {"from": step["approver"], "to": to.email, "reason": "approver_left", "at": now})
+    step.update(approver=to.email, approver_name=to.name)
+    return new
 
 
 def left_emails(rows: Sequence[tuple[str, Record]]) -> set[str]:

@@ -7,16 +7,20 @@ from bot.directory import LEFT_AT
 from bot.directory_sync.run import Network, Outcome
 from tests.core.harness import Chat
 from tests.directory_sync.tenant import (
+    CEO,
     DEPUTY,
     HEAD_OAK,
+    ROLE_GROUPS,
     TEACHER,
     Tenant,
+    object_id,
     queued,
     sample_people,
     stored,
     sync,
 )
 
+GOVERNANCE = "rajesh.patel@northbrook.example"
 # School business on a personal account: the line manager approves (4.1).
 BUSINESS = "Oakfield's new library opens on Monday, come and see it!"
 
@@ -122,3 +126,35 @@ async def test_a_first_sync_replaces_the_bundled_sample_without_a_safety_stop(
     result = await sync(app, tenant, network)
     assert result.outcome is Outcome.APPLIED and result.plan is not None
     assert result.plan.replaces_sample and len(result.plan.left) == 3
+
+
+async def test_a_later_step_of_a_leaver_is_pointed_at_someone_here_before_it_is_asked(
+        app: Application, tenant: Tenant, network: Network) -> None:
+    assert (await sync(app, tenant, network)).outcome is Outcome.APPLIED
+    # A central-team member sharing Trust resources: her line manager, then the CEO (7.1).
+    chat = Chat(app, "chloe.adeyemi@northbrook.example")
+    await chat.check_post("The Trust's budget planning template", channel="personal")
+    request_id = chat.card().request_id
+    record = await app.storage.get(f"request/{request_id}")
+    assert record is not None
+    assert [(s["approver"], s["state"]) for s in record.value["steps"]] == [
+        ("gareth.llewellyn@northbrook.example", "pending"), (CEO, "waiting")]
+    # The CEO leaves; the Head of Governance and People becomes CEO, and manages her reports.
+    tenant.remove(CEO)
+    tenant.graph.groups[ROLE_GROUPS["ceo"]].append(object_id(GOVERNANCE))
+    tenant.graph.managers.pop(object_id(GOVERNANCE))
+    for person in sample_people():
+        if person.line_manager == CEO and person.email != GOVERNANCE:
+            tenant.set_manager(person.email, GOVERNANCE)
+
+    result = await sync(app, tenant, network)
+
+    assert result.outcome is Outcome.APPLIED, result.problems or result.error
+    record = await app.storage.get(f"request/{request_id}")
+    assert record is not None
+    later = record.value["steps"][1]
+    # No one is above the CEO who left: the fallback approver takes the step.
+    assert (later["approver"], later["state"]) == ("alastair.fraser@northbrook.example",
+                                                   "waiting")
+    assert later["history"][-1]["reason"] == "approver_left"
+    assert record.value["steps"][0]["approver"] == "gareth.llewellyn@northbrook.example"
