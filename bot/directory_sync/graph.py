@@ -16,6 +16,7 @@ Only what the directory sync needs: GET requests that return JSON, followed acro
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAX_WAIT_SECONDS = 300.0
 MAX_ATTEMPTS = 6
 _RETRIED = frozenset({429, 503, 504})
+_USER_ID = re.compile(r"/users/[^/]+")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -79,8 +81,6 @@ class GraphClient:
             try:
                 async with self._session.get(url, headers={
                     "Authorization": f"Bearer {token}", "Accept": "application/json",
-                    # Graph's advice for large reads: ask for eventual consistency only
-                    # where a query needs it; plain reads need nothing more.
                 }) as response:
                     if response.status == 401 and not renewed:
                         token, renewed = await self._renew(token), True
@@ -145,8 +145,9 @@ async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
 
 
 def _path(url: str) -> str:
-    """The request's path without the query: ids of objects, never a token or a name."""
-    return urlsplit(url).path
+    """The request's path without the query, a user's id left out (it identifies a person);
+    a group's id stays, to say which setting is wrong."""
+    return _USER_ID.sub("/users/{id}", urlsplit(url).path)
 
 
 def _describe(url: str, status: int, body: Mapping[str, Any]) -> str:

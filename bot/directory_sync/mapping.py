@@ -90,7 +90,8 @@ def load_roles_file(path: Path) -> dict[str, frozenset[str]]:
             raise MappingFileError(f"{path}: line {line}: unknown role(s) {', '.join(unknown)} "
                                    f"(allowed: {', '.join(sorted(KNOWN_ROLES))})")
         if not valid_email(normalise_email(email)):
-            raise MappingFileError(f"{path}: line {line}: {email!r} is not an email address")
+            # The value is not echoed: this message may reach the log.
+            raise MappingFileError(f"{path}: line {line}: the email is not an email address")
         out[normalise_email(email)] = out.get(normalise_email(email), frozenset()) | roles
     return out
 

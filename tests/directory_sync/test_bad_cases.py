@@ -178,6 +178,7 @@ async def test_missing_permissions_are_a_clear_failure(
     tenant.graph.forbid("/manager")
     result = await sync(app, tenant, network)
     assert result.outcome is Outcome.FAILED
-    assert "answered 403 Authorization_RequestDenied" in result.error
+    assert "answered 403 Authorization_RequestDenied for /v1.0/users/{id}/manager" in (
+        result.error)  # which request, but not whose
     assert "User.Read.All and GroupMember.Read.All" in result.error
     assert await stored(app) == {}
