@@ -74,13 +74,24 @@ class _Moves:
     outbound: list[Outbound] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PassedStep:
+    """One step of a leaver's passed on (or, in a dry run, that would be)."""
+
+    leaver: str
+    request_id: str
+    to_name: str
+
+
 async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleIndex,
                            everyone: PeopleIndex, left: set[str],
-                           clock: Callable[[], datetime]) -> int:
-    """Move every step of someone in ``left``; how many pending steps moved."""
+                           clock: Callable[[], datetime], *, dry_run: bool = False
+                           ) -> list[PassedStep]:
+    """Move every step of someone in ``left``; the pending steps moved (with ``dry_run``,
+    those that would move: nothing is written)."""
     if not left:
-        return 0
-    moved = 0
+        return []
+    passed: list[PassedStep] = []
     for request_id in await open_ids(storage):
         for _attempt in range(_ATTEMPTS):
             tx = Tx(storage)
@@ -89,7 +100,10 @@ async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleInde
                 break
             now = clock()
             moves = _move_steps(tx, record, present, everyone, left, now)
-            if not moves.pending and not moves.later:
+            done = [PassedStep(leaver, request_id, moves.record["steps"][i]["approver_name"])
+                    for leaver, i in moves.pending]
+            if dry_run or not (moves.pending or moves.later):
+                passed += done
                 break
             for previous, index in moves.pending:
                 await waiting_remove(tx, previous, request_id)
@@ -99,9 +113,9 @@ async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleInde
                 await tx.commit()
             except Conflict:
                 continue  # decided or moved meanwhile: look again
-            moved += len(moves.pending)
+            passed += done
             break
-    return moved
+    return passed
 
 
 def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: PeopleIndex,

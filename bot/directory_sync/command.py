@@ -46,7 +46,10 @@ def report(result: SyncResult, *, dry_run: bool) -> int:
         print(f"  (Microsoft Graph asked us to slow down {result.throttled} time(s))")
     if plan.replaces_sample:
         print("  The directory now is the bundled sample: it is replaced.")
-    for line in plan.lines():
+    passed_to: dict[str, list[str]] = {}
+    for step in result.passed:
+        passed_to.setdefault(step.leaver, []).append(f"{step.request_id} to {step.to_name}")
+    for line in plan.lines(passed_to):
         print(line)
     print(f"Summary: {plan.summary()}.")
     if result.outcome is Outcome.PROBLEMS:
@@ -69,7 +72,7 @@ def report(result: SyncResult, *, dry_run: bool) -> int:
         return 0
     if result.slack_ids_found:
         print(f"Slack ids found by email: {result.slack_ids_found}")
-    print(f"Pending approval steps of leavers passed on: {result.steps_moved}")
+    print(f"Pending approval steps of leavers passed on: {len(result.passed)}")
     if result.version is not None:
         print(f"Directory version {result.version}.")
     return 0

@@ -7,7 +7,7 @@ likely a wrong group or a broken attribute than a wave of leavers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from conversations.people import Person
@@ -69,12 +69,16 @@ class SyncPlan:
                 f"({self.manager_changes} manager change(s)), {len(self.left)} to mark as "
                 f"left, {self.unchanged} unchanged")
 
-    def lines(self) -> list[str]:
-        """The difference, one person a line: for the admin's terminal only."""
+    def lines(self, passed_to: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """The difference, one person a line: for the admin's terminal only. ``passed_to``:
+        for a leaver, where each of their pending steps goes ("SM-0042 to Joanne Clarke")."""
         out = [f"  + add     {_detail(p)}" for p in self.added]
         out += [f"  ~ change  {_label(c.after)}: {'; '.join(c.differences())}"
                 for c in self.changed]
-        out += [f"  - left    {_label(p)} ({p.school})" for p in self.left]
+        for p in self.left:
+            steps = (passed_to or {}).get(p.email, ())
+            moved = f"; pending: {', '.join(steps)}" if steps else ""
+            out.append(f"  - left    {_label(p)} ({p.school}{moved})")
         return out
 
 

@@ -18,7 +18,12 @@ from typing import Any
 from bot.config import Config
 from bot.delivery import Outbox
 from bot.directory import META_KEY, PERSON_PREFIX
-from bot.directory_sync.apply import escalate_leavers, left_emails, write_directory
+from bot.directory_sync.apply import (
+    PassedStep,
+    escalate_leavers,
+    left_emails,
+    write_directory,
+)
 from bot.directory_sync.auth import MsalTokenSource, certificate_credential
 from bot.directory_sync.graph import GraphClient, GraphError, Sleep
 from bot.directory_sync.mapping import (
@@ -53,7 +58,7 @@ class SyncResult:
     problems: list[Problem] = field(default_factory=list)
     error: str = ""
     version: int | None = None
-    steps_moved: int = 0
+    passed: list[PassedStep] = field(default_factory=list)  # leavers' steps passed on
     slack_ids_found: int = 0
     throttled: int = 0
     max_percent: int = 10
@@ -77,7 +82,7 @@ class SyncResult:
                     f"{self.max_percent}%); nothing was changed")
         done = "would be" if self.outcome is Outcome.DRY_RUN else "applied"
         return (f"directory sync from Entra {done}: {self.plan.summary()}; "
-                f"{self.steps_moved} pending step(s) of leavers passed on")
+                f"{len(self.passed)} pending step(s) of leavers passed on")
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,13 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
         if mapped.problems:
             result.outcome = Outcome.PROBLEMS
             return result
+        everyone = PeopleIndex([Person.from_json(r.value) for _, r in rows]
+                               + list(result.plan.added) + [c.after for c in result.plan.changed])
+        gone = left | {p.email for p in result.plan.left}
+        present = PeopleIndex(p for p in everyone.people() if p.email not in gone)
         if dry_run:
+            result.passed = await escalate_leavers(storage, outbox, present, everyone, gone,
+                                                   clock, dry_run=True)
             result.outcome = Outcome.DRY_RUN
             return result
         if result.plan.exceeds(options.max_removal_percent) and not force:
@@ -147,13 +158,7 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
                 clock())
         except Conflict:
             continue  # an import or another sync landed meanwhile: plan again on fresh data
-        everyone = PeopleIndex([Person.from_json(r.value) for _, r in rows]
-                               + list(result.plan.added) + [c.after for c in result.plan.changed])
-        present = PeopleIndex(p for p in everyone.people()
-                              if p.email not in left | {x.email for x in result.plan.left})
-        gone = left | {p.email for p in result.plan.left}
-        result.steps_moved = await escalate_leavers(storage, outbox, present, everyone, gone,
-                                                    clock)
+        result.passed = await escalate_leavers(storage, outbox, present, everyone, gone, clock)
         result.outcome = Outcome.APPLIED
         return result
     result.error = "the directory kept changing during the sync; try again"

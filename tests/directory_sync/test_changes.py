@@ -59,11 +59,19 @@ async def test_a_leaver_is_kept_as_left_and_their_pending_step_goes_up_at_once(
         if person.line_manager == DEPUTY:
             tenant.set_manager(person.email, HEAD_OAK)
     tenant.set_manager("cover.supervisor@northbrook.example", HEAD_OAK)
+    before = await stored(app)
+    preview = await sync(app, tenant, network, dry_run=True)
+    assert preview.outcome is Outcome.DRY_RUN and preview.plan is not None
+    passed_to = {p.leaver: [f"{p.request_id} to {p.to_name}"] for p in preview.passed}
+    assert (f"  - left    Daniel Osei <{DEPUTY}> (Oakfield Primary; pending: {request['id']} "
+            "to Joanne Clarke)") in preview.plan.lines(passed_to)
+    assert await stored(app) == before  # the dry run moved nothing
 
     result = await sync(app, tenant, network)
 
     assert result.outcome is Outcome.APPLIED, result.problems or result.error
-    assert result.steps_moved == 1
+    assert [(p.leaver, p.request_id, p.to_name) for p in result.passed] == [
+        (DEPUTY, request["id"], "Joanne Clarke")]
     people = await app.directory.snapshot()
     assert people.get(DEPUTY) is None
     kept = await app.storage.get(f"person/{DEPUTY}")
