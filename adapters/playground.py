@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, cast
 
 from aiohttp import web
 
-from bot.app import Application
-from bot.serving_plan import is_loopback
-from bot.tx import iso
+from bot.port import ApplicationPort, is_loopback
 from conversations.codec import message_to_json
-from conversations.messages import ActionName, Choice, Press, Turn, TurnResult
-from storage.base import ABSENT, Conflict, Put
+from conversations.messages import PRESS_NAMES, ActionName, Choice, Press, Turn, TurnResult
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("playground_static")
@@ -37,9 +34,8 @@ MAX_TEXT = 20_000
 MAX_FIELD = 320
 MAX_VALUES = 50
 # The page's transcript of each person's chat (what a reload shows again), newest kept.
-HISTORY_PREFIX = "history/"
+HISTORY = "history"
 HISTORY_ITEMS = 200
-ACTION_NAMES = frozenset(get_args(ActionName))
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
                                "img-src 'self'; connect-src 'self'; form-action 'none'; "
@@ -91,8 +87,8 @@ def parse_turn(data: Any) -> Turn:
     if not isinstance(press, dict):
         raise BadInput("'press' must be an object")
     name = press.get("name")
-    if name not in ACTION_NAMES:
-        raise BadInput(f"'press.name' must be one of {', '.join(sorted(ACTION_NAMES))}")
+    if name not in PRESS_NAMES:
+        raise BadInput(f"'press.name' must be one of {', '.join(sorted(PRESS_NAMES))}")
     return Turn(turn.person, event_id=turn.event_id, press=Press(
         name=cast(ActionName, name),
         request_id=_string(press.get("request_id", ""), "'press.request_id'"),
@@ -116,8 +112,8 @@ def _problem(status: int, message: str) -> web.Response:
 
 
 class Playground:
-    def __init__(self, application: Application, any_host: bool) -> None:
-        self.app = application
+    def __init__(self, port: ApplicationPort, any_host: bool) -> None:
+        self.port = port
         self.any_host = any_host
 
     def _check_host(self, request: web.Request) -> None:
@@ -142,8 +138,7 @@ class Playground:
 
     async def directory(self, request: web.Request) -> web.Response:
         self._check_host(request)
-        people = sorted((await self.app.directory.snapshot()).people(),
-                        key=lambda p: (p.school, p.name))
+        people = sorted(await self.port.people(), key=lambda p: (p.school, p.name))
         return web.json_response({"people": [
             {"email": p.email, "name": p.name, "school": p.school, "roles": sorted(p.roles)}
             for p in people]})
@@ -160,8 +155,9 @@ class Playground:
             turn = parse_turn(data)
         except BadInput as exc:
             return _problem(400, str(exc))
-        result = await self.app.bot.handle(turn)
-        await self._deliver()
+        result = await self.port.take_turn(turn)
+        # Delivered now, so the other person's inbox shows it at once.
+        await self.port.deliver_now()
         reply = result_to_json(result)
         await self._remember(turn, reply)
         return web.json_response(reply)
@@ -180,57 +176,40 @@ class Playground:
         items += [{"kind": "bot", "message": m} for m in reply["replies"]]
         if not items:
             return
-        key = f"{HISTORY_PREFIX}{turn.person.lower()}"
-        for _ in range(3):
-            found = await self.app.storage.get(key)
-            kept = (found.value["items"] if found else []) + items
-            try:
-                await self.app.storage.write([Put(key, {
-                    "items": kept[-HISTORY_ITEMS:], "updated_at": iso(self.app.bot.clock())},
-                    found.etag if found else ABSENT)])
-                return
-            except Conflict:
-                continue  # another tab of the same person wrote meanwhile
+        stamp = self.port.stamp()
+
+        def add(found: dict[str, Any] | None) -> dict[str, Any]:
+            # Another tab of the same person may have written meanwhile: the port retries.
+            kept = (found["items"] if found else []) + items
+            return {"items": kept[-HISTORY_ITEMS:], "updated_at": stamp}
+
+        await self.port.notes.update(HISTORY, turn.person.lower(), add)
 
     async def history(self, request: web.Request) -> web.Response:
         email = self._person(request)
-        found = await self.app.storage.get(f"{HISTORY_PREFIX}{email.lower()}")
-        state = await self.app.storage.get(f"conversation/{email.lower()}")
+        found = await self.port.notes.get(HISTORY, email.lower())
         return web.json_response({
-            "items": found.value["items"] if found else [],
-            "open_token": (state.value.get("token") if state and (
-                state.value.get("asked") or state.value.get("held")
-                or state.value.get("confirm")) else None)})
-
-    async def _deliver(self) -> None:
-        """Deliver what the turn staged now, so the other person's inbox shows it at once.
-
-        The turn is committed already: a delivery failure leaves the items in the outbox for
-        the pump to retry and must not turn the answer into an error.
-        """
-        try:
-            await self.app.flush()
-        except Exception:
-            log.exception("delivery after a playground turn failed; the pump will retry")
-            self.app.kick()
+            "items": found["items"] if found else [],
+            "open_token": await self.port.open_question_token(email)})
 
     async def inbox(self, request: web.Request) -> web.Response:
         email = self._person(request)
-        messages = await self.app.inbox.messages(email)
+        messages = await self.port.local_inbox(email)
         return web.json_response({"messages": [
             {"at": at, "message": message_to_json(m)} for at, m in messages]})
 
     async def requests(self, request: web.Request) -> web.Response:
         # The menu's "My requests" button, pressed: the engine renders the list.
         email = self._person(request)
-        result = await self.app.bot.handle(Turn(email, press=Press("start", value="my_requests")))
+        result = await self.port.take_turn(Turn(email, press=Press("start",
+                                                                  value="my_requests")))
         return web.json_response(result_to_json(result))
 
 
-def setup_playground(web_app: web.Application, application: Application, *,
+def setup_playground(web_app: web.Application, port: ApplicationPort, *,
                      any_host: bool = False) -> None:
     """Mount the page at ``/`` and its API under ``/playground/``."""
-    playground = Playground(application, any_host)
+    playground = Playground(port, any_host)
     web_app.router.add_get("/", playground.index)
     web_app.router.add_static("/playground/static/", STATIC)
     web_app.router.add_get("/playground/api/directory", playground.directory)

@@ -14,10 +14,8 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.app import Application
-from bot.delivery import LOCAL
+from bot.port import LOCAL, ApplicationPort, Person
 from conversations.messages import Action, Card, Choice, Message, Press, Question, Text, Turn
-from conversations.people import Person
 
 WIDTH = 88
 
@@ -56,13 +54,16 @@ class TerminalChannel:
 
     name = LOCAL
 
-    def __init__(self, app: Application, out: TextIO, me: str) -> None:
-        self.app = app
+    def __init__(self, port: ApplicationPort, out: TextIO, me: str) -> None:
+        self.port = port
         self.out = out
         self.me = me
 
+    async def reaches(self, person: Person) -> bool:
+        return True  # everyone's inbox is kept, and shown here when it is for someone else
+
     async def deliver(self, person: Person, message: Message, key: str) -> None:
-        await self.app.inbox.deliver(person, message, key)
+        await self.port.keep_in_inbox(person, message, key)
         if person.email != self.me:
             first, _, rest = render(message).partition("\n")
             self.out.write(f"to {person.name}: {first}\n")
@@ -72,22 +73,21 @@ class TerminalChannel:
 
 class TerminalChat:
     def __init__(
-        self, app: Application, email: str, out: TextIO = sys.stdout,
+        self, port: ApplicationPort, email: str, out: TextIO = sys.stdout,
         ask_reason: Callable[[], str] = lambda: input("  Reason: "),
     ) -> None:
-        self.app = app
+        self.port = port
         self.ask_reason = ask_reason
         self.email = email.lower()
         self.out = out
         self.actions: dict[str, Action] = {}
         self.question: Question | None = None
-        app.outbox.register(TerminalChannel(app, out, self.email))
+        port.register_channel(TerminalChannel(port, out, self.email))
 
     async def greet(self) -> bool:
-        people = await self.app.directory.snapshot()
-        person = people.get(self.email)
+        person = await self.port.person(self.email)
         if person is None:
-            self.out.write(self.app.bot.not_set_up().text + "\n")
+            self.out.write(self.port.not_set_up().text + "\n")
             return False
         self.out.write(f"Signed in as {person.name} ({person.school}). Type 'help' for the "
                        "menu, 'quit' to leave.\n")
@@ -100,8 +100,8 @@ class TerminalChat:
         if turn is None:
             self.out.write("Nothing was sent: a reason is needed for that.\n")
             return
-        result = await self.app.bot.handle(turn)
-        await self.app.flush()
+        result = await self.port.take_turn(turn)
+        await self.port.deliver_now()
         self.actions = {}
         for message in result.replies:
             self._show(message)
@@ -143,8 +143,8 @@ class TerminalChat:
                 self.out.write(f"  {letter}) {action.label}{suffix}\n")
 
 
-async def run_chat(app: Application, email: str) -> int:
-    chat = TerminalChat(app, email)
+async def run_chat(port: ApplicationPort, email: str) -> int:
+    chat = TerminalChat(port, email)
     if not await chat.greet():
         return 1
     while True:

@@ -1,15 +1,7 @@
 """Creating requests and carrying out decisions, inside a turn's transaction.
 
-Storage layout (all JSON):
-  request/SM-0042          the request record (conversations.requests)
-  meta/counter-request     {"next": 43}: readable ids, reserved in blocks (bot.request_ids)
-  mine/<email>             {"ids": [...]}: the requester's requests, newest first
-  waiting/<email>/<id>     {}: the request is waiting on this approver now; one document
-                           each, so requests to one busy approver never conflict
-  open/SM-0042             {}: the request is still open (for jobs and digests); one
-                           document each, so opening and closing requests never conflict
-  index/open               {"ids": [...]}: the same, as stores before open/ kept it (read only)
-  account/<id>             the register of approved official accounts
+Records and their indexes are kept by :mod:`bot.request_store`; every key is in
+:mod:`bot.keys`. Approved new accounts join the register (``account/<id>``).
 """
 
 from __future__ import annotations
@@ -17,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from bot import keys, request_store
 from bot.delegation import active_delegate
 from bot.request_ids import RequestIds
-from bot.tx import Tx, iso
+from bot.tx import Tx
 from conversations import render
 from conversations.flows import Account, Evaluation
 from conversations.messages import Message, Outbound
@@ -38,10 +30,9 @@ from conversations.requests import (
     withdraw,
 )
 from conversations.routing import RouteStep, Unroutable, route_approval, route_referral
-from storage.base import Storage
+from conversations.timefmt import iso
 
 ID_PREFIX = "SM"
-OPEN_PREFIX = "open/"
 KINDS = {"check_post": "post", "new_account": "account", "report_concern": "concern"}
 
 
@@ -57,25 +48,9 @@ def card_key(request_id: str, step: int) -> str:
     return f"card:{request_id}:{step}"
 
 
-async def index_add(tx: Tx, key: str, request_id: str, cap: int | None = None) -> None:
-    doc = await tx.get(key) or {"ids": []}
-    ids = [request_id] + [i for i in doc["ids"] if i != request_id]
-    tx.put(key, {"ids": ids[:cap] if cap else ids})
-
-
-async def index_remove(tx: Tx, key: str, request_id: str) -> None:
-    doc = await tx.get(key)
-    if doc and request_id in doc["ids"]:
-        doc["ids"] = [i for i in doc["ids"] if i != request_id]
-        if doc["ids"]:
-            tx.put(key, doc)
-        else:
-            tx.delete(key)
-
-
 async def load_accounts(tx: Tx, person: Person) -> list[Account]:
     """The approved accounts ``person`` may post on: their school's and the Trust's."""
-    docs = await tx.storage.scan("account/")
+    docs = await tx.storage.scan(keys.ACCOUNT)
     return [
         Account(r.value["id"], r.value["name"], r.value["platform"], r.value["school"])
         for _, r in docs if r.value["school"] in (person.school, CENTRAL)
@@ -108,7 +83,7 @@ class ApprovalDesk:
                                       f"Please contact {self.pack.contact}.")
         request_id = await self.ids.next()
         shown = self._answers_that_mattered(evaluation, account, people)
-        extra: dict[str, Any] = {"warnings": [w.explain for w in evaluation.warnings]}
+        extra: RequestRecord = {"warnings": [w.explain for w in evaluation.warnings]}
         if evaluation.findings:
             extra["findings"] = [f.sentence() for f in evaluation.findings]
         if evaluation.dispute:
@@ -135,12 +110,12 @@ class ApprovalDesk:
         )
         if record["kind"] != "concern":  # a report is never passed to a delegate (8.2)
             await self._delegate_new_steps(tx, record, people, now)
-        tx.put(f"request/{request_id}", record)
-        await index_add(tx, f"mine/{person.email}", request_id, cap=50)
-        tx.put(f"{OPEN_PREFIX}{request_id}", {})
+        request_store.save(tx, record)
+        await request_store.add_mine(tx, person.email, request_id)
+        request_store.mark_open(tx, request_id)
         outbound = []
         for i in pending_steps(record):
-            await waiting_add(tx, record["steps"][i]["approver"], request_id)
+            await request_store.waiting_add(tx, record["steps"][i]["approver"], request_id)
             outbound.append(Outbound(record["steps"][i]["approver"],
                                      render.approver_card(record, i), card_key(request_id, i)))
         tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
@@ -152,7 +127,7 @@ class ApprovalDesk:
         self, tx: Tx, person: Person, name: str, request_id: str, comment: str, now: datetime
     ) -> DeskResult:
         """Approve, reject, acknowledge or withdraw; refusals are recorded, nothing changes."""
-        record = await tx.get(f"request/{request_id}")
+        record = await request_store.load(tx, request_id)
         if record is None:
             return DeskResult(refusal=f"I can't find a request {request_id}.")
         stamp = iso(now)
@@ -168,7 +143,7 @@ class ApprovalDesk:
             tx.append_audit(now, event)
         if not change.applied:
             return DeskResult(record=record, refusal=change.refusal)
-        tx.put(f"request/{request_id}", change.record)
+        request_store.save(tx, change.record)
         return DeskResult(record=change.record,
                           outbound=await self._after(tx, record, change, person))
 
@@ -181,18 +156,18 @@ class ApprovalDesk:
         out: list[Outbound] = []
         for i, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True)):
             if old["state"] == "pending" and new["state"] != "pending":
-                await waiting_remove(tx, new["approver"], rid)
+                await request_store.waiting_remove(tx, new["approver"], rid)
             if old["state"] != new["state"] and old["state"] != "waiting":
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
             if old["state"] == "waiting" and new["state"] == "pending":
-                await waiting_add(tx, new["approver"], rid)
+                await request_store.waiting_add(tx, new["approver"], rid)
                 out.append(Outbound(new["approver"], render.approver_card(after, i),
                                     card_key(rid, i)))
                 out.append(Outbound(after["requester"], render.step_progress(after)))
         if after["status"] != before["status"]:
             if after["status"] not in ("pending", "referred"):
-                await close_open(tx, rid)
+                await request_store.close_open(tx, rid)
             if after["status"] in ("approved", "rejected"):
                 out.append(Outbound(after["requester"], render.requester_outcome(after)))
             if after["status"] == "approved" and after["kind"] == "account":
@@ -211,13 +186,14 @@ class ApprovalDesk:
             person = people.get(delegate) if delegate else None
             if person is None or person.email == record["requester"]:
                 continue
-            step.update(on_behalf_of=step["approver"], on_behalf_of_name=step["approver_name"],
-                        approver=person.email, approver_name=person.name)
+            step.update({"on_behalf_of": step["approver"],
+                         "on_behalf_of_name": step["approver_name"],
+                         "approver": person.email, "approver_name": person.name})
 
     def _register_account(self, tx: Tx, record: RequestRecord) -> None:
         acc = record["account"]
         account_id = f"acct-{record['id']}"
-        tx.put(f"account/{account_id}", {
+        tx.put(keys.account(account_id), {
             "id": account_id, "name": acc["name"], "platform": acc["platform"],
             "school": acc["school"], "purpose": acc["purpose"], "runner": acc["runner"],
             "request": record["id"], "approved_by": record["decided_by"],
@@ -272,51 +248,3 @@ def _person_label(value: str, label: str, people: PeopleIndex) -> str:
 def _name(people: PeopleIndex, step: RouteStep) -> str:
     person = people.get(step.approver)
     return person.name if person else step.approver
-
-
-def _waiting_key(email: str, request_id: str) -> str:
-    return f"waiting/{email.lower()}/{request_id}"
-
-
-async def waiting_add(tx: Tx, email: str, request_id: str) -> None:
-    tx.put(_waiting_key(email, request_id), {})
-
-
-async def waiting_remove(tx: Tx, email: str, request_id: str) -> None:
-    """Also from the list an older store kept (``pending/<email>``), read only otherwise."""
-    if await tx.get(_waiting_key(email, request_id)) is not None:
-        tx.delete(_waiting_key(email, request_id))
-    await index_remove(tx, f"pending/{email}", request_id)
-
-
-async def waiting_for(tx: Tx, email: str) -> list[RequestRecord]:
-    """The requests waiting on ``email`` now, newest first."""
-    prefix = f"waiting/{email.lower()}/"
-    ids = {key[len(prefix):] for key, _ in await tx.storage.scan(prefix)}
-    legacy = await tx.get(f"pending/{email}")
-    ids.update(legacy["ids"] if legacy else [])
-    ordered = sorted(ids, key=lambda i: (len(i), i), reverse=True)
-    found = await tx.storage.read([f"request/{i}" for i in ordered])
-    return [found[f"request/{i}"].value for i in ordered if f"request/{i}" in found]
-
-
-async def close_open(tx: Tx, request_id: str) -> None:
-    """The request is no longer open: its marker goes (and it leaves an older store's list)."""
-    if await tx.get(f"{OPEN_PREFIX}{request_id}") is not None:
-        tx.delete(f"{OPEN_PREFIX}{request_id}")
-    await index_remove(tx, "index/open", request_id)
-
-
-async def open_ids(storage: Storage) -> list[str]:
-    """Every request still open, oldest first."""
-    ids = {key[len(OPEN_PREFIX):] for key, _ in await storage.scan(OPEN_PREFIX)}
-    legacy = await storage.get("index/open")
-    ids.update(legacy.value["ids"] if legacy else [])
-    return sorted(ids, key=lambda i: (len(i), i))
-
-
-async def requests_for(tx: Tx, index_key: str) -> list[RequestRecord]:
-    doc = await tx.get(index_key)
-    ids = doc["ids"] if doc else []
-    found = await tx.storage.read([f"request/{i}" for i in ids])
-    return [found[f"request/{i}"].value for i in ids if f"request/{i}" in found]

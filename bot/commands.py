@@ -7,13 +7,14 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot import records
+from bot import keys, records
 from bot.app import Application, build_application
 from bot.config import Config, load_config
 from bot.directory import DirectoryStore, describe_person
-from bot.jobs import JobReport
+from bot.due_work.pending_steps import DueWorkReport
 from bot.settings import SETTINGS
-from conversations.policy import PackError, default_pack_path, load_pack
+from conversations.pack_loader import default_pack_path, load_pack
+from conversations.policy import PackError
 from storage import open_storage
 
 
@@ -50,12 +51,13 @@ def check_policy(file: str | None) -> int:
 
 async def chat(config: Config, email: str) -> int:
     from adapters.terminal import run_chat
+    from bot.port import ApplicationPort
 
-    app = await build_application(config)
+    application = await build_application(config)
     try:
-        return await run_chat(app, email)
+        return await run_chat(ApplicationPort(application), email)
     finally:
-        await app.close()
+        await application.close()
 
 
 async def import_directory(config: Config, file: Path) -> int:
@@ -85,15 +87,15 @@ async def import_directory(config: Config, file: Path) -> int:
 
 
 async def show_person(config: Config, email: str) -> int:
-    app = await build_application(config)
+    application = await build_application(config)
     try:
-        print(describe_person(await app.directory.snapshot(), email))
+        print(describe_person(await application.directory.snapshot(), email))
         return 0
     except LookupError as exc:
         print(f"policybot: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
     finally:
-        await app.close()
+        await application.close()
 
 
 async def export(config: Config, since: date | None, fmt: str, out: str,
@@ -115,16 +117,16 @@ async def export(config: Config, since: date | None, fmt: str, out: str,
 
 
 async def jobs(config: Config, what: str, at: datetime | None, dry_run: bool = False) -> int:
-    from bot.scheduler import JobRunner
+    from bot.due_work.runner import DueWork
 
     if what == "run" and dry_run:
         return await _jobs_dry_run(config, at)
-    app = await build_application(config)
+    application = await build_application(config)
     try:
-        runner = JobRunner(app)
-        now = at or app.bot.clock()
+        runner = DueWork(application)
+        now = at or application.bot.clock()
         if what == "run":
-            report, delivered, waiting = await run_due_work(app, config, now)
+            report, delivered, waiting = await run_due_work(application, config, now)
             for line in report.lines():
                 print(line)
             print(f"messages delivered: {delivered}")
@@ -135,27 +137,27 @@ async def jobs(config: Config, what: str, at: datetime | None, dry_run: bool = F
                 print(f"{moment:%Y-%m-%d %H:%M} UTC  {label}")
         return 0
     finally:
-        await app.close()
+        await application.close()
 
 
-async def run_due_work(app: Application, config: Config, now: datetime, *,
-                       teams_emulator: bool = False) -> tuple[JobReport, int, int]:
+async def run_due_work(application: Application, config: Config, now: datetime, *,
+                       teams_emulator: bool = False) -> tuple[DueWorkReport, int, int]:
     """Due work as of ``now``, delivered through the same channels as the server's (Slack,
     Teams, the local inbox): (what was done, messages delivered, messages still queued).
     What this process cannot deliver stays queued for the server."""
-    from bot.scheduler import JobRunner
+    from bot.due_work.runner import DueWork
     from bot.web_server import build_web_app
 
-    await build_web_app(app, config, playground=False, teams_emulator=teams_emulator)
-    report = await JobRunner(app).run_all(now)
-    delivered = await app.flush()
-    return report, delivered, len(await app.storage.scan("outbox/"))
+    await build_web_app(application, config, playground=False, teams_emulator=teams_emulator)
+    report = await DueWork(application).run_all(now)
+    delivered = await application.flush()
+    return report, delivered, len(await application.storage.scan(keys.OUTBOX))
 
 
 async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
     """What ``jobs run`` would do, worked out on a copy of the store: nothing changes and
     nothing is sent."""
-    from bot.scheduler import JobRunner
+    from bot.due_work.runner import DueWork
     from storage.base import Put
     from storage.memory import MemoryStorage
 
@@ -165,14 +167,14 @@ async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
         await copy.write([Put(key, record.value) for key, record in await source.scan("")])
     finally:
         await source.close()
-    before = {key for key, _ in await copy.scan("outbox/")}
-    app = await build_application(config, storage=copy, load_sample=False)
-    now = at or app.bot.clock()
-    report = await JobRunner(app).run_all(now)
+    before = {key for key, _ in await copy.scan(keys.OUTBOX)}
+    application = await build_application(config, storage=copy, load_sample=False)
+    now = at or application.bot.clock()
+    report = await DueWork(application).run_all(now)
     print(f"Dry run as of {now:%Y-%m-%d %H:%M} UTC: nothing was changed or sent.")
     for line in report.lines() or ["nothing is due"]:
         print(line)
-    for key, record in await copy.scan("outbox/"):
+    for key, record in await copy.scan(keys.OUTBOX):
         if key not in before:
             message = record.value["message"]
             what = message.get("title") or message.get("text") or message.get("prompt", "")
@@ -181,7 +183,7 @@ async def _jobs_dry_run(config: Config, at: datetime | None) -> int:
 
 
 async def purge(config: Config, dry_run: bool, at: datetime | None) -> int:
-    from bot import retention
+    from bot.due_work import retention
 
     storage = open_storage(config.storage_target)
     days = config.number("POLICYBOT_RETENTION_DAYS")
@@ -201,22 +203,22 @@ async def delegate(config: Config, approver: str, to: str, start: date | None,
     from bot.delegation import DelegationError, set_delegation
     from bot.tx import Tx
 
-    app = await build_application(config)
+    application = await build_application(config)
     try:
-        people = await app.directory.snapshot()
+        people = await application.directory.snapshot()
         away, deputy = people.get(approver), people.get(to)
         if away is None or deputy is None:
             print(f"policybot: {approver if away is None else to} is not in the directory",
                   file=sys.stderr)
             return 1
-        today = app.bot.clock().date()
-        tx = Tx(app.storage)
+        today = application.bot.clock().date()
+        tx = Tx(application.storage)
         try:
             await set_delegation(tx, away, deputy, start or today, until, today)
         except DelegationError as exc:
             print(f"policybot: {exc}", file=sys.stderr)
             return 1
-        tx.append_audit(app.bot.clock(), {
+        tx.append_audit(application.bot.clock(), {
             "event": "delegation_set", "actor": "policybot delegate", "approver": away.email,
             "delegate": deputy.email, "start": (start or today).isoformat(),
             "until": until.isoformat()})
@@ -224,4 +226,4 @@ async def delegate(config: Config, approver: str, to: str, start: date | None,
         print(f"{away.name}'s approvals go to {deputy.name} from {start or today} to {until}.")
         return 0
     finally:
-        await app.close()
+        await application.close()

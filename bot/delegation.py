@@ -4,7 +4,7 @@
 a delegation is active, new and pending steps of the approver go to the delegate, who decides
 on the approver's behalf (the record says so). A delegate never decides their own request:
 such a step stays with the approver. When the range ends, or the approver says they are back,
-pending steps return to the approver at the next run of the due work (see bot.jobs).
+pending steps return to the approver at the next run of the due work (see bot.due_work).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from bot import keys
 from bot.tx import Tx
 from conversations.people import PeopleIndex, Person
 
@@ -54,9 +55,9 @@ def looks_like_return(text: str) -> bool:
 
 async def end_delegation(tx: Tx, approver: Person) -> bool:
     """Ends the approver's delegation; False when there was none."""
-    if await tx.get(f"delegation/{approver.email}") is None:
+    if await tx.get(keys.delegation(approver.email)) is None:
         return False
-    tx.delete(f"delegation/{approver.email}")
+    tx.delete(keys.delegation(approver.email))
     return True
 
 
@@ -95,13 +96,13 @@ async def set_delegation(
         raise DelegationError("You can't delegate to yourself.")
     if until < start or until < today:
         raise DelegationError("The end date must be today or later, and after the start.")
-    tx.put(f"delegation/{approver.email}", {
+    tx.put(keys.delegation(approver.email), {
         "delegate": delegate.email, "start": start.isoformat(), "until": until.isoformat(),
     })
 
 
 async def active_delegate(tx: Tx, approver: str, today: date) -> str | None:
-    doc = await tx.get(f"delegation/{approver}")
+    doc = await tx.get(keys.delegation(approver))
     if doc and doc["start"] <= today.isoformat() <= doc["until"]:
         return str(doc["delegate"])
     return None

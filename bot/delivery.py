@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.tx import Tx, iso
+from bot import keys
+from bot.tx import Tx
 from conversations.codec import message_from_json, message_to_json
 from conversations.messages import Message, Outbound
 from conversations.people import PeopleIndex, Person
+from conversations.timefmt import iso, parse
 from storage.base import Change, Conflict, Delete, Put, Record, Storage
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ class Channel(Protocol):
 
     name: str
 
+    async def reaches(self, person: Person) -> bool:
+        """Whether this platform can reach ``person`` though they never wrote to the bot
+        (Slack looks them up by email). Raise when the platform cannot answer now."""
+
     async def deliver(self, person: Person, message: Message, key: str) -> None:
         """Send ``message`` (replacing the one sent earlier under ``key``, if any).
 
@@ -61,18 +67,21 @@ class LocalInbox:
         self.storage = storage
         self.clock = clock
 
+    async def reaches(self, person: Person) -> bool:
+        return True  # everyone in the directory can read their inbox in the playground
+
     async def deliver(self, person: Person, message: Message, key: str) -> None:
         stamp = iso(self.clock())
         ident = key or f"{stamp}-{uuid.uuid4().hex[:8]}"
-        existing = await self.storage.get(f"inbox/{person.email}/{ident}")
+        existing = await self.storage.get(keys.inbox(person.email, ident))
         first = existing.value["first_at"] if existing else stamp
-        await self.storage.write([Put(f"inbox/{person.email}/{ident}", {
+        await self.storage.write([Put(keys.inbox(person.email, ident), {
             "at": stamp, "first_at": first, "key": key, "message": message_to_json(message),
         })])
 
     async def messages(self, email: str) -> list[tuple[str, Message]]:
         """(time, message) pairs for ``email``, oldest first; updated cards keep their place."""
-        docs = await self.storage.scan(f"inbox/{email.lower()}/")
+        docs = await self.storage.scan(keys.inbox(email))
         ordered = sorted(docs, key=lambda kv: kv[1].value["first_at"])
         return [(r.value["at"], message_from_json(r.value["message"])) for _, r in ordered]
 
@@ -88,14 +97,14 @@ class Outbox:
 
     def stage(self, tx: Tx, outbound: Sequence[Outbound], now: datetime) -> None:
         for i, item in enumerate(outbound):
-            tx.create(f"outbox/{iso(now)}-{i:03d}-{uuid.uuid4().hex[:8]}", {
+            tx.create(keys.outbox_item(now, i), {
                 "to": item.to, "key": item.key, "message": message_to_json(item.message),
                 "created_at": iso(now), "claimed_at": None, "attempts": 0,
             })
 
     async def note_presence(self, email: str, platform: str) -> None:
         """Remember where a person last spoke to the bot (written only when it changes)."""
-        key = f"presence/{email.lower()}"
+        key = keys.presence(email)
         current = await self.storage.get(key)
         if current is None or current.value.get("platform") != platform:
             await self.storage.write([Put(key, {"platform": platform, "at": iso(self.clock())})])
@@ -104,7 +113,7 @@ class Outbox:
         """The channel that reaches ``person`` from this process, or None when the platform
         that reaches them is not served here (``policybot jobs run`` without Slack settings,
         say): their messages then wait for a process that can deliver them."""
-        presence = await self.storage.get(f"presence/{person.email}")
+        presence = await self.storage.get(keys.presence(person.email))
         preferred = [presence.value["platform"]] if presence else []
         preferred += [platform for platform, _ in person.platform_ids]
         for name in preferred:
@@ -114,9 +123,8 @@ class Outbox:
             return None  # they use a platform this process does not serve
         # Someone the bot has never seen: a platform that can look them up (Slack, by email)
         # reaches them where they already work, rather than the local inbox.
-        for channel in self.channels.values():
-            reaches = getattr(channel, "reaches", None)
-            if reaches is not None and await reaches(person):
+        for name, channel in self.channels.items():
+            if name != LOCAL and await channel.reaches(person):
                 return channel
         return self.channels[LOCAL]
 
@@ -132,7 +140,7 @@ class Outbox:
         version of a card can never arrive after (and overwrite) a newer one.
         """
         now = self.clock()
-        due = [(key, record) for key, record in await self.storage.scan("outbox/")
+        due = [(key, record) for key, record in await self.storage.scan(keys.OUTBOX)
                if _due(record.value, now)]
         if not due:
             return 0
@@ -240,10 +248,7 @@ class _Claimed:
 
 
 def _due(item: dict[str, Any], now: datetime) -> bool:
-    if item.get("claimed_at") and now - _parse(item["claimed_at"]) < CLAIM_TIMEOUT:
+    if item.get("claimed_at") and now - parse(item["claimed_at"]) < CLAIM_TIMEOUT:
         return False  # another worker has it
-    return not (item.get("retry_at") and _parse(item["retry_at"]) > now)  # backing off
+    return not (item.get("retry_at") and parse(item["retry_at"]) > now)  # backing off
 
-
-def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

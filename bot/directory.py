@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 
+from bot import keys
 from bot.directory_csv import RowError, normalise_email, parse_directory_csv
 from conversations.people import PeopleIndex, Person
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
@@ -30,8 +31,8 @@ __all__ = [
     "sample_csv",
 ]
 
-META_KEY = "meta/directory"
-PERSON_PREFIX = "person/"
+META_KEY = keys.DIRECTORY_META
+PERSON_PREFIX = keys.PERSON
 # Set on the record of someone the Entra sync no longer finds (bot.directory_sync).
 LEFT_AT = "left_at"
 SAMPLE_SOURCE = "sample"

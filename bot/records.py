@@ -12,6 +12,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot import keys
 from storage.base import Storage
 
 CSV_COLUMNS = (
@@ -22,7 +23,7 @@ CSV_COLUMNS = (
 
 async def collect(storage: Storage, since: date | None = None) -> dict[str, list[dict[str, Any]]]:
     floor = since.isoformat() if since else ""
-    requests = [r.value for _, r in await storage.scan("request/")
+    requests = [r.value for _, r in await storage.scan(keys.REQUEST)
                 if r.value.get("created_at", "") >= floor]
     requests.sort(key=lambda r: r["created_at"])
     audit = [r.value | {"at": r.value.get("at") or k.split("/", 1)[1][:27]}

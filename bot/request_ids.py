@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 
+from bot import keys
 from storage.base import Conflict, Put, Storage
 
-COUNTER = "meta/counter-request"
+COUNTER = keys.REQUEST_COUNTER
 BLOCK = 10
 ATTEMPTS = 20
 

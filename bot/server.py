@@ -17,6 +17,8 @@ import signal
 import sys
 from typing import Any
 
+from aiohttp import web
+
 from bot.app import Application, build_application
 from bot.config import Config, ConfigError
 from bot.health import ADAPTERS, product_version
@@ -63,12 +65,17 @@ async def _close_quietly(storage: Storage) -> None:
         await storage.close()
 
 
-async def _start_socket_mode(application: Application, config: Config) -> Any:
-    """Socket Mode (SLACK_APP_TOKEN): the Slack adapter connects; ``close()`` ends it."""
-    from adapters.slack import start_socket_mode
+async def _start_socket_mode(web_app: web.Application, config: Config) -> Any:
+    """Socket Mode (SLACK_APP_TOKEN): the Slack adapter built for ``web_app`` connects;
+    ``close()`` ends it."""
+    from adapters.slack import SLACK, start_socket_mode
 
+    adapter = web_app.get(SLACK)
+    if adapter is None:
+        raise ConfigError("SLACK_APP_TOKEN: Socket Mode needs SLACK_BOT_TOKEN and "
+                          "SLACK_SIGNING_SECRET as well")
     try:
-        return await start_socket_mode(application, config)
+        return await start_socket_mode(adapter, config)
     except (ConfigError, asyncio.CancelledError):
         raise
     except Exception as exc:  # a refused or unreachable connection: one line, not a traceback
@@ -77,12 +84,12 @@ async def _start_socket_mode(application: Application, config: Config) -> Any:
         )) from None
 
 
-def _background_socket_mode(application: Application, config: Config,
+def _background_socket_mode(web_app: web.Application, config: Config,
                             stop: asyncio.Event) -> asyncio.Task[Any] | None:
     """Start Socket Mode when SLACK_APP_TOKEN is set; if it cannot start, stop the server."""
     if not config.get("SLACK_APP_TOKEN"):
         return None
-    task = asyncio.create_task(_start_socket_mode(application, config), name="socket-mode")
+    task = asyncio.create_task(_start_socket_mode(web_app, config), name="socket-mode")
 
     def failed(done: asyncio.Task[Any]) -> None:
         if not done.cancelled() and done.exception() is not None:
@@ -118,9 +125,9 @@ async def _stop_socket_mode(task: asyncio.Task[Any] | None) -> None:
 
 def _start_jobs(application: Application) -> Any:
     """Reminders, escalation, expiry, digests and retention, every few minutes."""
-    from bot.scheduler import JobRunner, start_scheduler
+    from bot.due_work.runner import DueWork, start_scheduler
 
-    return start_scheduler(JobRunner(application), application.bot.clock)
+    return start_scheduler(DueWork(application), application.bot.clock)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -167,7 +174,7 @@ async def serve(config: Config, args: argparse.Namespace) -> int:
         jobs = _start_jobs(application)
         # Socket Mode connects in the background: Slack may be unreachable for a while, and
         # that must neither delay the start nor stop SIGTERM from being heard.
-        socket_mode = _background_socket_mode(application, config, stop)
+        socket_mode = _background_socket_mode(web_app, config, stop)
         try:
             print(_describe(plan, web_app[ADAPTERS], server.url), flush=True)
             await stop.wait()

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.approvals import ID_PREFIX, ApprovalDesk, load_accounts, requests_for, waiting_for
+from bot import keys, request_store
+from bot.approvals import ID_PREFIX, ApprovalDesk, load_accounts
 from bot.delegation import (
     DelegationError,
     end_delegation,
@@ -29,12 +29,12 @@ from bot.delivery import Outbox
 from bot.directory import DirectoryStore
 from bot.flow_turns import FlowTurns, Handled, with_state
 from bot.request_ids import RequestIds
-from bot.tx import Tx, iso
+from bot.tx import Tx
 from conversations import intents, render
 from conversations.ask import FAQ_MIN, PolicyIndex
 from conversations.flows import FlowRunner, State, idle
+from conversations.intent_registry import DECISIONS, FLOW_NAMES, KNOWN_INTENTS, MENU, STARTABLE
 from conversations.messages import (
-    Action,
     Card,
     Choice,
     Message,
@@ -48,18 +48,12 @@ from conversations.people_search import Someone, named_in
 from conversations.policy import PolicyPack
 from conversations.reader import KnownNames
 from conversations.requests import pending_steps
+from conversations.timefmt import iso
 from storage.base import Conflict, Storage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-FLOW_INTENTS = ("check_post", "new_account", "report_concern")
-MENU_ACTIONS = (
-    Action("start", "Check a post", value="check_post", style="primary"),
-    Action("start", "New account", value="new_account"),
-    Action("start", "Report a concern", value="report_concern"),
-    Action("start", "My requests", value="my_requests"),
-    Action("start", "Pending for me", value="pending"),
-)
+CommandHandler = Callable[..., Awaitable[Handled]]
 
 
 class PolicyBot:
@@ -82,6 +76,7 @@ class PolicyBot:
         self.flows = FlowTurns(pack, self.runner, self.desk, self.index, clock, self.names)
         self._retrying = asyncio.Lock()
         self._names: tuple[PeopleIndex | None, KnownNames] = (None, KnownNames())
+        self._commands = self._command_handlers()
 
     def names(self, people: PeopleIndex) -> KnownNames:
         """Staff and school names for the draft reader, rebuilt when the directory changes."""
@@ -98,7 +93,7 @@ class PolicyBot:
         person = people.get(turn.person)
         if person is None:
             return TurnResult(replies=[self.not_set_up()])
-        marker = f"seen/{hashlib.sha256(turn.event_id.encode()).hexdigest()[:32]}"
+        marker = keys.seen(turn.event_id)
         for attempt in range(MAX_ATTEMPTS):
             # Retries in this process take turns: a burst of turns that all touch one document
             # (the request counter, the open index) would otherwise keep failing each other.
@@ -130,7 +125,7 @@ class PolicyBot:
     # -- dispatch ------------------------------------------------------------------------
 
     async def _turn(self, tx: Tx, person: Person, people: PeopleIndex, turn: Turn) -> TurnResult:
-        conv_key = f"conversation/{person.email}"
+        conv_key = keys.conversation(person.email)
         state: State = await tx.get(conv_key) or idle(None)
         if not self._still_valid(state):
             # The Trust changed its pack since this conversation began: the question it
@@ -220,7 +215,7 @@ class PolicyBot:
                                           {"draft": [draft]})
         if wanted in ("my_requests", "pending", "withdraw"):
             return await self._intent(tx, person, people, state, wanted, text)
-        asks_flow = wanted in FLOW_INTENTS and intents.asks_for_flow(self.pack, text, wanted)
+        asks_flow = wanted in FLOW_NAMES and intents.asks_for_flow(self.pack, text, wanted)
         if intents.looks_like_question(text) and not asks_flow:
             return self._ask(state, text)
         if wanted:
@@ -241,33 +236,63 @@ class PolicyBot:
     async def _intent(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, name: str, text: str
     ) -> Handled:
-        if name == "cancel":
-            said = "Cancelled: nothing was sent." if state.get("flow") else "Nothing to cancel."
-            return with_state(TurnResult(replies=[Text(said)]), idle(state))
-        if name == "restart":
-            if state.get("flow"):
-                return await self.flows.start(tx, person, people, state, state["flow"], {})
-            return await self._menu(tx, person, state, "")
-        if name == "help":
-            return await self._menu(tx, person, state, "")
-        if name == "my_requests":
-            mine = await requests_for(tx, f"mine/{person.email}")
-            return with_state(TurnResult(replies=render.request_list(
-                "Your requests", mine[:10], "You haven't made any requests yet.", "requester")),
-                state)
-        if name == "pending":
-            return await self._pending(tx, person, state)
-        if name == "withdraw":
-            request_id = intents.request_id_in(text)
-            if request_id:
-                return await self._press(tx, person, people, state,
-                                         Press("withdraw", request_id))
-            mine = [r for r in await requests_for(tx, f"mine/{person.email}")
-                    if r["status"] in ("pending",)]
-            return with_state(TurnResult(replies=render.request_list(
-                "Which request do you want to withdraw?", mine,
-                "You have no pending requests to withdraw.", "requester")), state)
-        preset = {}
+        handler = self._commands.get(name)
+        if handler is not None:
+            return await handler(tx, person, people, state, text)
+        return await self.flows.start(tx, person, people, state, name,
+                                      self._preset(people, name, text))
+
+    def _command_handlers(self) -> dict[str, CommandHandler]:
+        """The handler of every intent that is not a flow; a flow's intent starts the flow."""
+        handlers: dict[str, CommandHandler] = {
+            "cancel": self._cancel, "restart": self._restart, "help": self._help,
+            "my_requests": self._my_requests, "pending": self._pending_intent,
+            "withdraw": self._withdraw,
+        }
+        assert set(handlers) | set(FLOW_NAMES) == KNOWN_INTENTS, "every intent is handled"
+        return handlers
+
+    async def _cancel(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                      text: str) -> Handled:
+        said = "Cancelled: nothing was sent." if state.get("flow") else "Nothing to cancel."
+        return with_state(TurnResult(replies=[Text(said)]), idle(state))
+
+    async def _restart(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                       text: str) -> Handled:
+        if state.get("flow"):
+            return await self.flows.start(tx, person, people, state, state["flow"], {})
+        return await self._menu(tx, person, state, "")
+
+    async def _help(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                    text: str) -> Handled:
+        return await self._menu(tx, person, state, "")
+
+    async def _my_requests(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                           text: str) -> Handled:
+        mine = await request_store.mine(tx, person.email)
+        return with_state(TurnResult(replies=render.request_list(
+            "Your requests", mine[:10], "You haven't made any requests yet.", "requester")),
+            state)
+
+    async def _pending_intent(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                              text: str) -> Handled:
+        return await self._pending(tx, person, state)
+
+    async def _withdraw(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
+                        text: str) -> Handled:
+        request_id = intents.request_id_in(text)
+        if request_id:
+            return await self._press(tx, person, people, state, Press("withdraw", request_id))
+        mine = [r for r in await request_store.mine(tx, person.email)
+                if r["status"] in ("pending",)]
+        return with_state(TurnResult(replies=render.request_list(
+            "Which request do you want to withdraw?", mine,
+            "You have no pending requests to withdraw.", "requester")), state)
+
+    def _preset(self, people: PeopleIndex, name: str, text: str) -> dict[str, list[str]]:
+        """Answers a flow's first words already give ("check this: ...", "a new Instagram
+        account"), so the person is not asked them again."""
+        preset: dict[str, list[str]] = {}
         if name == "check_post":
             draft = intents.draft_in(text)
             if draft:
@@ -282,7 +307,7 @@ class PolicyBot:
             if platform and platform in {o.value for o in self.pack.flow(name)
                                          .question("platform").options}:
                 preset["platform"] = [platform]
-        return await self.flows.start(tx, person, people, state, name, preset)
+        return preset
 
     async def _press(
         self, tx: Tx, person: Person, people: PeopleIndex, state: State, press: Press
@@ -290,7 +315,7 @@ class PolicyBot:
         if press.name == "start":
             if press.value.startswith("recheck:"):
                 return await self.flows.recheck(tx, person, people, state, press.value[8:])
-            if press.value in FLOW_INTENTS or press.value in ("my_requests", "pending"):
+            if press.value in STARTABLE:
                 return await self._intent(tx, person, people, state, press.value, "")
             return await self._menu(tx, person, state, "")
         if press.name == "dispute":
@@ -307,7 +332,7 @@ class PolicyBot:
         return with_state(result, state)
 
     async def _pending(self, tx: Tx, person: Person, state: State) -> Handled:
-        waiting = await waiting_for(tx, person.email)
+        waiting = await request_store.waiting_for(tx, person.email)
         cards: list[Message] = []
         for record in waiting:
             for i in pending_steps(record):
@@ -345,7 +370,7 @@ class PolicyBot:
                 "before you post it, and get the approval it needs. You can also ask me about "
                 "the policy in your own words, request a new official account or report a "
                 "concern. Say \"cancel\" or \"start again\" at any point.")
-        card = Card(title=lead or "What would you like to do?", body=body, actions=MENU_ACTIONS)
+        card = Card(title=lead or "What would you like to do?", body=body, actions=MENU)
         replies: list[Message] = [card]
         current = self.runner.current_question(state, await load_accounts(tx, person))
         if current is not None:
@@ -357,10 +382,5 @@ class PolicyBot:
 
 
 def _done_text(name: str, request_id: str) -> str:
-    return {
-        "approve": f"You approved {request_id}.",
-        "reject": f"You rejected {request_id}. The requester has been told why.",
-        "acknowledge": f"Thank you: {request_id} is marked as in hand.",
-        "withdraw": f"{request_id} is withdrawn.",
-    }.get(name, "Done.")
+    return DECISIONS.get(name, "Done.").format(id=request_id)
 

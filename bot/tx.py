@@ -9,10 +9,10 @@ data. That is how a request is decided once even with two replicas and two click
 from __future__ import annotations
 
 import copy
-import uuid
 from datetime import datetime
 from typing import Any
 
+from bot import keys
 from storage.base import ABSENT, JSON, Delete, Put, Storage
 
 
@@ -51,7 +51,7 @@ class Tx:
         self._changes[key] = Delete(key, self._expect(key))
 
     def append_audit(self, now: datetime, entry: JSON) -> None:
-        self.create(f"audit/{iso(now)}-{uuid.uuid4().hex[:8]}", entry)
+        self.create(keys.audit_entry(now), entry)
 
     @property
     def pending(self) -> bool:
@@ -61,6 +61,3 @@ class Tx:
         if self._changes:
             await self.storage.write(list(self._changes.values()))
 
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -25,6 +25,7 @@ from bot.app import Application
 from bot.config import Config, ConfigError
 from bot.health import ADAPTERS, APPLICATION, healthz
 from bot.logging_setup import new_request_id, request_id
+from bot.port import ApplicationPort
 
 log = logging.getLogger(__name__)
 STOP_BUDGET_SECONDS = 10.0  # Docker's default stop timeout: SIGKILL after this
@@ -112,7 +113,7 @@ async def build_web_app(
         except ImportError as exc:
             raise ConfigError(f"SLACK_BOT_TOKEN is set but the Slack adapter cannot be "
                               f"loaded ({exc})") from None
-        await setup_slack(web_app, application, config)
+        await setup_slack(web_app, ApplicationPort(application), config)
         adapters.append("slack")
     if config.teams_enabled or teams_emulator:
         try:
@@ -125,7 +126,7 @@ async def build_web_app(
     if playground:
         from adapters.playground import setup_playground
 
-        setup_playground(web_app, application, any_host=insecure_playground)
+        setup_playground(web_app, ApplicationPort(application), any_host=insecure_playground)
         adapters.append("playground")
     web_app[ADAPTERS] = adapters
     return web_app

@@ -7,7 +7,7 @@ common markup: ``*bold*`` and line breaks only, which every platform can show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Question:
 
 
 ActionName = Literal["approve", "reject", "acknowledge", "withdraw", "start", "dispute"]
+# Every button name, for adapters reading a press back (see conversations.intent_registry).
+PRESS_NAMES: frozenset[str] = frozenset(get_args(ActionName))
 
 
 @dataclass(frozen=True)

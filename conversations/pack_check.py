@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conversations.flows import DISPUTED, FOUND, Account, FlowRunner, Progress
+from conversations.intent_registry import KNOWN_INTENTS
 from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
 from conversations.policy import (
@@ -22,10 +23,6 @@ from conversations.policy import (
 )
 from conversations.reader import NO_NAMES, Finding, KnownNames
 
-KNOWN_INTENTS = frozenset(
-    {"cancel", "restart", "help", "my_requests", "pending", "withdraw", "new_account",
-     "report_concern", "check_post"}
-)
 # Flows that must always end in a request: a path ending "allowed" there is a gap in the pack.
 REQUEST_FLOWS = frozenset({"new_account", "report_concern"})
 _SAMPLE_ACCOUNTS = (Account("acct-1", "Sample account", "X", "Sample School"),)
@@ -41,10 +38,10 @@ def check_pack(pack: PolicyPack) -> list[str]:
     def fail(place: str, message: str) -> None:
         problems.append(f"{pack.source}: {place}: {message}")
 
-    for i, reminder in enumerate(pack.reminders):
-        for c in reminder.clauses:
+    for i, tip in enumerate(pack.tips):
+        for c in tip.clauses:
             if c not in pack.clauses:
-                fail(f"reminders[{i}]", f"cites clause {c}, which the pack does not define")
+                fail(f"tips[{i}]", f"cites clause {c}, which the pack does not define")
     for c in pack.consequences.clauses:
         if c not in pack.clauses:
             fail("consequences", f"cites clause {c}, which the pack does not define")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from conversations.ask import PolicyAnswer
 from conversations.flows import Evaluation
 from conversations.messages import Action, Card, Message, Text
 from conversations.policy import PolicyPack
-from conversations.requests import KIND_TITLES, RequestRecord
+from conversations.requests import KIND_TITLES, RequestRecord, StepRecord
 from conversations.timefmt import when
 
 STATUS_WORDS = {
@@ -45,7 +44,7 @@ def cite(pack: PolicyPack, clauses: Sequence[str]) -> str:
 
 def reminders(pack: PolicyPack) -> str:
     return "\n".join(
-        f"• {r.text} ({', '.join(r.clauses)})" for r in pack.reminders
+        f"• {r.text} ({', '.join(r.clauses)})" for r in pack.tips
     )
 
 
@@ -133,7 +132,7 @@ def policy_answer(answer: PolicyAnswer, question: str) -> Card:
 
 def _reminder_clauses(pack: PolicyPack, evaluation: Evaluation) -> list[str]:
     out = [c for w in evaluation.warnings for c in w.clauses]
-    out += [c for r in pack.reminders for c in r.clauses]
+    out += [c for r in pack.tips for c in r.clauses]
     return list(dict.fromkeys(out))
 
 
@@ -229,7 +228,7 @@ def reassigned_card(record: RequestRecord, step_index: int, why: str) -> Card:
                 request_id=record["id"], footer=why)
 
 
-def step_outcome(record: RequestRecord, step: dict[str, Any]) -> str:
+def step_outcome(record: RequestRecord, step: StepRecord) -> str:
     """A step's outcome in a few words: "approved by Daniel Osei", "withdrawn"..."""
     state = step["state"]
     if state in ("approved", "rejected"):

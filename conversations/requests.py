@@ -11,12 +11,70 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from conversations.routing import RouteStep
 from conversations.timefmt import when
 
-RequestRecord = dict[str, Any]
+
+class StepHistory(TypedDict):
+    """One move of a step to another approver (escalation, delegation)."""
+
+    to: str
+    reason: str
+    at: str
+
+
+class StepRecord(TypedDict, total=False):
+    """One approver's part of a request. Times are stored stamps (conversations.timefmt)."""
+
+    approver: str
+    approver_name: str
+    role: str
+    clauses: list[str]
+    state: str  # "waiting", "pending", "approved", "rejected", "acknowledged", "cancelled"
+    asked_at: str | None
+    reminded_at: str | None
+    decided_at: str | None
+    decided_by: str | None
+    decided_by_name: str
+    comment: str
+    history: list[dict[str, str]]
+    escalated_at: str
+    on_behalf_of: str
+    on_behalf_of_name: str
+
+
+class RequestRecord(TypedDict, total=False):
+    """A request as stored under ``request/<id>`` (see bot/request_store.py)."""
+
+    id: str
+    kind: str  # "post", "account", "concern"
+    requester: str
+    requester_name: str
+    school: str
+    created_at: str
+    status: str  # "pending", "referred", "approved", "rejected", "withdrawn", "expired", ...
+    draft: str
+    answers: list[list[str]]
+    answer_values: dict[str, list[str]]
+    clauses: list[str]
+    rules: list[str]
+    sequential: bool
+    current: int
+    steps: list[StepRecord]
+    decided_at: str | None
+    decided_by: str | None
+    decided_by_name: str
+    comment: str
+    # What a kind of request adds: the account asked for, a concern's subject, a dispute...
+    warnings: list[str]  # what the policy says to bear in mind
+    findings: list[str]  # what the reader saw in the draft, in sentences
+    dispute: str  # the requester's own words when they disputed a finding
+    account_id: str  # a post on a registered account
+    account: dict[str, str]  # a new account asked for
+    subject: str  # a concern's subject (email), "" when not in the directory
+    purged_at: str  # personal data removed by retention
 
 KIND_TITLES = {"post": "Post check", "account": "New official account", "concern": "Concern report"}
 OPEN_STATES = frozenset({"pending", "referred"})
@@ -52,7 +110,7 @@ def new_request(
     clauses: Sequence[str],
     rules: Sequence[str],
     sequential: bool,
-    extra: dict[str, Any] | None = None,
+    extra: RequestRecord | None = None,
 ) -> RequestRecord:
     """A new pending request; the first step (or every step of a referral) is asked now."""
     record: RequestRecord = {
@@ -112,7 +170,7 @@ def _already(record: RequestRecord) -> str:
     return f"{record['id']} was already {record['status']} by {who} at {at}."
 
 
-def _earlier_step_of(record: RequestRecord, actor: str) -> dict[str, Any] | None:
+def _earlier_step_of(record: RequestRecord, actor: str) -> StepRecord | None:
     """The step ``actor`` already decided on this request, if any."""
     return next((s for s in record["steps"][: record["current"]]
                  if (s.get("decided_by") or "").lower() == actor.lower()), None)
@@ -149,23 +207,23 @@ def decide(
         return Change(record, False, "Please give a reason for rejecting it.", [])
     new = copy.deepcopy(record)
     new_step = new["steps"][index]
-    new_step.update(
-        state="approved" if decision == "approve" else "rejected",
-        decided_at=now, decided_by=actor, comment=comment.strip(),
-    )
+    new_step.update({
+        "state": "approved" if decision == "approve" else "rejected",
+        "decided_at": now, "decided_by": actor, "comment": comment.strip(),
+    })
     events = [_event("decided", record, actor, now, step=index, decision=decision,
                      comment=comment.strip(), on_behalf_of=step.get("on_behalf_of", ""))]
     if decision == "approve" and index + 1 < len(new["steps"]):
         new["current"] = index + 1
-        new["steps"][index + 1].update(state="pending", asked_at=now)
+        new["steps"][index + 1].update({"state": "pending", "asked_at": now})
         events.append(_event("step_asked", record, "policybot", now, step=index + 1,
                              approver=new["steps"][index + 1]["approver"]))
     else:
-        new.update(
-            status="approved" if decision == "approve" else "rejected",
-            decided_at=now, decided_by=actor, decided_by_name=actor_name or actor,
-            comment=comment.strip(),
-        )
+        new.update({
+            "status": "approved" if decision == "approve" else "rejected",
+            "decided_at": now, "decided_by": actor, "decided_by_name": actor_name or actor,
+            "comment": comment.strip(),
+        })
         events.append(_event(new["status"], record, actor, now))
     return Change(new, True, "", events)
 
@@ -184,8 +242,8 @@ def withdraw(record: RequestRecord, actor: str, now: str) -> Change:
     for step in new["steps"]:
         if step["state"] in ("pending", "waiting"):
             step["state"] = "cancelled"
-    new.update(status="withdrawn", decided_at=now, decided_by=actor,
-               decided_by_name=record["requester_name"])
+    new.update({"status": "withdrawn", "decided_at": now, "decided_by": actor,
+                "decided_by_name": record["requester_name"]})
     return Change(new, True, "", [_event("withdrawn", record, actor, now)])
 
 
@@ -203,9 +261,9 @@ def acknowledge(record: RequestRecord, actor: str, now: str) -> Change:
         done = f"You acknowledged {record['id']} at {when(step['decided_at'])}."
         return Change(record, False, done, [])
     new = copy.deepcopy(record)
-    new["steps"][mine[0]].update(state="acknowledged", decided_at=now, decided_by=actor)
+    new["steps"][mine[0]].update({"state": "acknowledged", "decided_at": now, "decided_by": actor})
     if not pending_steps(new):
-        new.update(status="acknowledged", decided_at=now, decided_by=actor)
+        new.update({"status": "acknowledged", "decided_at": now, "decided_by": actor})
     return Change(new, True, "", [_event("acknowledged", record, actor, now, step=mine[0])])
 
 
@@ -221,8 +279,8 @@ def reassign(
     moved = new["steps"][index]
     history = moved.setdefault("history", [])
     history.append({"from": step["approver"], "to": to, "reason": reason, "at": now})
-    moved.update(approver=to, approver_name=to_name, asked_at=now, reminded_at=None,
-                 on_behalf_of=on_behalf_of, on_behalf_of_name=on_behalf_of_name)
+    moved.update({"approver": to, "approver_name": to_name, "asked_at": now, "reminded_at": None,
+                  "on_behalf_of": on_behalf_of, "on_behalf_of_name": on_behalf_of_name})
     if reason == "escalated":
         moved["escalated_at"] = now
     event = _event(reason, record, "policybot", now, step=index, previous=step["approver"],
@@ -245,6 +303,17 @@ def expire(record: RequestRecord, now: str) -> Change:
     for step in new["steps"]:
         if step["state"] in ("pending", "waiting"):
             step["state"] = "cancelled"
-    new.update(status="expired", decided_at=now, decided_by="policybot",
-               decided_by_name="policybot")
+    new.update({"status": "expired", "decided_at": now, "decided_by": "policybot",
+                "decided_by_name": "policybot"})
     return Change(new, True, "", [_event("expired", record, "policybot", now)])
+
+
+def may_decide(record: RequestRecord, actor: str) -> bool:
+    """Whether ``actor`` is the approver of the step ``record`` waits on now."""
+    if record.get("status") != "pending":
+        return False
+    try:
+        approver = str(record["steps"][record["current"]]["approver"])
+    except (KeyError, IndexError, TypeError):
+        return False
+    return approver.lower() == actor.lower()

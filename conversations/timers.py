@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from conversations.people import PeopleIndex, Person
 from conversations.requests import RequestRecord, pending_steps
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 
 
@@ -24,9 +25,6 @@ class Due:
     step: int
     at: datetime
 
-
-def parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 ORDER = ("expire", "escalate", "remind")  # most advanced first
@@ -49,7 +47,7 @@ def _candidates(record: RequestRecord, timings: Timings) -> list[Due]:
         return []
     for index in steps:
         step = record["steps"][index]
-        asked = parse(step["asked_at"])
+        asked = parse(step.get("asked_at") or record["created_at"])
         out.append(Due("escalate", index,
                        add_working_hours(asked, timings.escalation_hours, timings.holidays)))
         if not step.get("reminded_at"):

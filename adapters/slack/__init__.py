@@ -5,14 +5,13 @@ set, also call :func:`start_socket_mode` once the application runs, and ``close(
 connection it returns on shutdown.
 """
 
-from adapters.slack.adapter import SLACK, SlackAdapter, adapter_for, setup_slack
+from adapters.slack.adapter import SLACK, SlackAdapter, setup_slack
 from adapters.slack.socket_mode import SocketModeConnection, start_socket_mode, stop_socket_mode
 
 __all__ = [
     "SLACK",
     "SlackAdapter",
     "SocketModeConnection",
-    "adapter_for",
     "setup_slack",
     "start_socket_mode",
     "stop_socket_mode",

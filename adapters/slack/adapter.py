@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -21,8 +20,7 @@ from adapters.slack.endpoint import SlackEndpoint
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import EVENTS_PATH
-from bot.app import Application
-from bot.config import Config, ConfigError
+from bot.port import ApplicationPort, Config, ConfigError
 
 log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
@@ -37,7 +35,7 @@ SHUTDOWN_GRACE = DRAIN_SECONDS + HANDOVER_SECONDS
 
 @dataclass
 class SlackAdapter:
-    application: Application
+    port: ApplicationPort
     client: AsyncWebClient
     bolt: AsyncApp
     identity: SlackIdentity
@@ -62,9 +60,6 @@ class SlackAdapter:
 
 
 SLACK: web.AppKey[SlackAdapter] = web.AppKey("policybot.slack", SlackAdapter)
-# The adapter of each running application, for Socket Mode (started with the application
-# only). Keyed by id: an entry lives only as long as its adapter, which holds the application.
-_ADAPTERS: weakref.WeakValueDictionary[int, SlackAdapter] = weakref.WeakValueDictionary()
 
 
 def web_client(config: Config, session: aiohttp.ClientSession | None = None
@@ -81,12 +76,14 @@ def web_client(config: Config, session: aiohttp.ClientSession | None = None
     )
 
 
-async def setup_slack(web_app: web.Application, application: Application, config: Config
+async def setup_slack(web_app: web.Application, port: ApplicationPort, config: Config
                       ) -> SlackAdapter:
     """Mount ``POST /slack/events`` on ``web_app`` and register the Slack channel.
 
-    Call before the web app starts. On shutdown, work already acknowledged is given at most
-    :data:`SHUTDOWN_GRACE` seconds to finish (see :meth:`SlackAdapter.finish`).
+    Call before the web app starts. The caller (the server) keeps the adapter it returns,
+    and hands it to :func:`start_socket_mode` when Socket Mode is configured. On shutdown,
+    work already acknowledged is given at most :data:`SHUTDOWN_GRACE` seconds to finish
+    (see :meth:`SlackAdapter.finish`).
     """
     token, secret = config.get("SLACK_BOT_TOKEN"), config.get("SLACK_SIGNING_SECRET")
     if not token or not secret:
@@ -94,30 +91,21 @@ async def setup_slack(web_app: web.Application, application: Application, config
     # One HTTP session for every Web API call: a connection per call cost as much CPU as
     # the rest of a turn (measured, README "Performance").
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    application.closers.append(session.close)
+    port.on_close(session.close)
     client = web_client(config, session)
     # process_before_response: Slack's answer goes when the listener returns, and each
     # listener returns once the turn is committed (see listeners), never before.
     bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=True,
                     request_verification_enabled=True)
-    identity = SlackIdentity(client, application.storage, application.directory)
-    channel = SlackChannel(client, application.storage, identity)
-    listeners = SlackListeners(application, channel, identity)
+    identity = SlackIdentity(client, port)
+    channel = SlackChannel(client, port, identity)
+    listeners = SlackListeners(port, channel, identity)
     listeners.register(bolt)
-    adapter = SlackAdapter(application, client, bolt, identity, channel, listeners)
+    adapter = SlackAdapter(port, client, bolt, identity, channel, listeners)
     web_app.router.add_post(EVENTS_PATH, SlackEndpoint(bolt, secret).handle)
     web_app[SLACK] = adapter
     web_app.cleanup_ctx.append(_finish_work(adapter))
-    application.outbox.register(channel)
-    _ADAPTERS[id(application)] = adapter
-    return adapter
-
-
-def adapter_for(application: Application) -> SlackAdapter:
-    adapter = _ADAPTERS.get(id(application))
-    if adapter is None or adapter.application is not application:
-        raise RuntimeError("the Slack adapter is not set up for this application "
-                           "(call setup_slack first)")
+    port.register_channel(channel)
     return adapter
 
 

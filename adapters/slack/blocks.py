@@ -12,10 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast, get_args
+from typing import Any, cast
 
 from adapters.slack.markup import cut, escape, fit_mrkdwn, fit_plain
-from conversations.messages import Action, ActionName, Card, Message, Question, Text
+from conversations.messages import (
+    PRESS_NAMES,
+    Action,
+    ActionName,
+    Card,
+    Message,
+    Question,
+    Text,
+)
 
 Block = dict[str, Any]
 
@@ -51,7 +59,6 @@ TICK = "tick"
 CONTINUE = "continue"
 PRESS = "press:"
 HINT_BLOCK = "hint"
-PRESS_NAMES: frozenset[str] = frozenset(get_args(ActionName))
 
 
 @dataclass(frozen=True)

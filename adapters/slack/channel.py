@@ -16,13 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Rendered, render
 from adapters.slack.identity import SlackIdentity
+from bot.port import ApplicationPort, Person
 from conversations.messages import Message
-from conversations.people import Person
-from storage.base import Put, Storage
 
 log = logging.getLogger(__name__)
 NAME = "slack"
-MESSAGE_PREFIX = "slackmsg/"
+SENT = "slackmsg"  # the port notes namespace: where a keyed message was posted
 # chat.update errors after which the old message is gone: post a new one instead.
 GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found",
                   "is_archived", "edit_window_closed"})
@@ -35,11 +34,12 @@ class NoSlackUser(LookupError):
 class SlackChannel:
     name = NAME
 
-    def __init__(self, client: AsyncWebClient, storage: Storage, identity: SlackIdentity) -> None:
+    def __init__(self, client: AsyncWebClient, port: ApplicationPort,
+                 identity: SlackIdentity) -> None:
         self.client = client
-        self.storage = storage
+        self.port = port
         self.identity = identity
-        self._dms: dict[str, str] = {}  # user id -> DM channel id
+        self._dms: dict[str, str] = {}  # user id -> DM conversation id
 
     async def reaches(self, person: Person) -> bool:
         """Whether Slack knows this person (users.lookupByEmail, remembered by identity).
@@ -54,46 +54,46 @@ class SlackChannel:
         user_id = await self.identity.user_id_for(person)
         if not user_id:
             raise NoSlackUser("no Slack user found for a directory person")
-        channel = await self.dm(user_id)
+        conversation = await self.dm(user_id)
         rendered = render(message)
-        ref_key = f"{MESSAGE_PREFIX}{person.email}|{key}"
+        sent_as = f"{person.email}|{key}"
         if key:
-            ref = await self.storage.get(ref_key)
+            ref = await self.port.notes.get(SENT, sent_as)
             if ref is not None:
                 try:
-                    await self.update(str(ref.value["channel"]), str(ref.value["ts"]), rendered)
+                    await self.update(str(ref["channel"]), str(ref["ts"]), rendered)
                     return
                 except SlackApiError as exc:
                     if exc.response.get("error") not in GONE:
                         raise
                     log.info("keyed message gone (%s); posting it again",
                              exc.response.get("error"))
-        channel, ts = await self.post(channel, rendered)
+        conversation, ts = await self.post(conversation, rendered)
         if key:
-            await self.storage.write([Put(ref_key, {"channel": channel, "ts": ts})])
+            await self.port.notes.put(SENT, sent_as, {"channel": conversation, "ts": ts})
 
     async def dm(self, user_id: str) -> str:
-        """The direct-message channel between the bot and ``user_id``."""
+        """The direct-message conversation between the bot and ``user_id``."""
         if user_id not in self._dms:
             response = await self.client.conversations_open(users=user_id)
             self._dms[user_id] = str(response["channel"]["id"])
         return self._dms[user_id]
 
-    def remember_dm(self, user_id: str, channel: str) -> None:
-        """A DM channel seen in an event: no need to open it again to reply."""
-        self._dms[user_id] = channel
+    def remember_dm(self, user_id: str, conversation: str) -> None:
+        """A DM conversation seen in an event: no need to open it again to reply."""
+        self._dms[user_id] = conversation
 
     def known_dm(self, user_id: str) -> str:
-        """The DM channel with ``user_id`` if this process has opened it, else ""."""
+        """The DM conversation with ``user_id`` if this process has opened it, else ""."""
         return self._dms.get(user_id, "")
 
-    async def post(self, channel: str, rendered: Rendered) -> tuple[str, str]:
-        """Post a message; returns its (channel, ts)."""
+    async def post(self, conversation: str, rendered: Rendered) -> tuple[str, str]:
+        """Post a message; returns its (conversation, ts)."""
         response = await self.client.chat_postMessage(
-            channel=channel, text=rendered.text, blocks=rendered.blocks, unfurl_links=False,
+            channel=conversation, text=rendered.text, blocks=rendered.blocks, unfurl_links=False,
             unfurl_media=False)
         return str(response["channel"]), str(response["ts"])
 
-    async def update(self, channel: str, ts: str, rendered: Rendered) -> None:
-        await self.client.chat_update(channel=channel, ts=ts, text=rendered.text,
+    async def update(self, conversation: str, ts: str, rendered: Rendered) -> None:
+        await self.client.chat_update(channel=conversation, ts=ts, text=rendered.text,
                                       blocks=rendered.blocks)

@@ -16,24 +16,21 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.directory import DirectoryStore
-from conversations.people import Person
-from storage.base import Put, Storage
+from bot.port import ApplicationPort, Person
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600.0
-USER_PREFIX = "slackuser/"
+USER_IDS = "slackuser"  # the port notes namespace: email -> Slack user id
 NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "account_inactive"})
 
 
 class SlackIdentity:
     def __init__(
-        self, client: AsyncWebClient, storage: Storage, directory: DirectoryStore,
+        self, client: AsyncWebClient, port: ApplicationPort,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
-        self.storage = storage
-        self.directory = directory
+        self.port = port
         self.clock = clock
         self._emails: dict[str, tuple[str, float]] = {}  # user id -> (email or "", when read)
         self._ids: dict[str, str] = {}  # email -> user id
@@ -42,12 +39,11 @@ class SlackIdentity:
         """The directory person behind a Slack user, or None when they are not in it."""
         if not user_id:
             return None
-        people = await self.directory.snapshot()
-        person = people.by_platform_id("slack", user_id)
+        person = await self.port.person_on("slack", user_id)
         if person is not None:
             return person
         email = await self._email_of(user_id)
-        person = people.get(email) if email else None
+        person = await self.port.person(email) if email else None
         if person is not None:
             await self._remember(person.email, user_id)
         return person
@@ -62,9 +58,9 @@ class SlackIdentity:
             return person.platform_id("slack")
         if person.email in self._ids:
             return self._ids[person.email]
-        stored = await self.storage.get(USER_PREFIX + person.email)
+        stored = await self.port.notes.get(USER_IDS, person.email)
         if stored is not None:
-            self._ids[person.email] = str(stored.value["user_id"])
+            self._ids[person.email] = str(stored["user_id"])
             return self._ids[person.email]
         try:
             response = await self.client.users_lookupByEmail(email=person.email)
@@ -102,9 +98,7 @@ class SlackIdentity:
     async def _remember(self, email: str, user_id: str) -> None:
         if self._ids.get(email) == user_id:
             return
-        stored = await self.storage.get(USER_PREFIX + email)
-        if stored is None or stored.value.get("user_id") != user_id:
-            await self.storage.write([Put(USER_PREFIX + email, {"user_id": user_id})])
+        await self.port.notes.put(USER_IDS, email, {"user_id": user_id})
         self._ids[email] = user_id
 
 

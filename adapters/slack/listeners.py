@@ -36,9 +36,8 @@ from adapters.slack.manifest import SLASH_COMMAND
 from adapters.slack.markup import without_mention
 from adapters.slack.reading import described, event_id_of, failure, read_action, typed_in_dm
 from adapters.slack.replies import SORRY, SlackReplies
-from bot.app import Application
+from bot.port import ApplicationPort, Person
 from conversations.messages import Choice, Press, Turn
-from conversations.people import Person
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 2000
@@ -60,12 +59,12 @@ class _Progress:
 
 
 class SlackListeners:
-    def __init__(self, application: Application, channel: SlackChannel,
+    def __init__(self, port: ApplicationPort, channel: SlackChannel,
                  identity: SlackIdentity) -> None:
-        self.application = application
+        self.port = port
         self.channel = channel
         self.identity = identity
-        self.replies = SlackReplies(application, channel, identity)
+        self.replies = SlackReplies(port, channel, identity)
         self.commit_budget = COMMIT_BUDGET
         self._tasks: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, None] = OrderedDict()
@@ -106,13 +105,13 @@ class SlackListeners:
     async def on_message(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]
                          ) -> None:
         text = typed_in_dm(event)
-        user, channel = event.get("user"), event.get("channel")
-        if text is None or not isinstance(user, str) or not isinstance(channel, str):
+        user, conversation = event.get("user"), event.get("channel")
+        if text is None or not isinstance(user, str) or not isinstance(conversation, str):
             await ack()  # edits, joins, bots, other channels: nothing to do
             return
-        self.channel.remember_dm(user, channel)
+        self.channel.remember_dm(user, conversation)
         event_id = event_id_of(body)
-        await self._carry_out(ack, self._converse(user, text, channel, event_id), event_id,
+        await self._carry_out(ack, self._converse(user, text, conversation, event_id), event_id,
                               user)
 
     async def on_mention(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
@@ -156,7 +155,8 @@ class SlackListeners:
             return
         user = str((body.get("user") or {}).get("id") or "")
         container = body.get("container") or {}
-        channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        conversation = str(container.get("channel_id")
+                           or (body.get("channel") or {}).get("id") or "")
         message = body.get("message") or {}
         ts = str(container.get("message_ts") or message.get("ts") or "")
         where = ts or str(container.get("view_id") or "")
@@ -164,12 +164,12 @@ class SlackListeners:
         work: Coroutine[Any, Any, FollowUp | None]
         if isinstance(read, Pressed) and read.needs_reason:
             trigger = str(body.get("trigger_id") or "")
-            work = self._reason_or_refusal(user, event_id, read, channel, ts, trigger)
+            work = self._reason_or_refusal(user, event_id, read, conversation, ts, trigger)
         elif isinstance(read, Pressed):
-            work = self._interact(user, event_id, channel, ts,
+            work = self._interact(user, event_id, conversation, ts,
                                   press=Press(read.name, read.request_id, read.value))
         else:
-            work = self._interact(user, event_id, channel, ts, choice=read,
+            work = self._interact(user, event_id, conversation, ts, choice=read,
                                   shown=message.get("blocks") or [])
         await self._carry_out(ack, work, event_id, user)
 
@@ -193,7 +193,8 @@ class SlackListeners:
         # The modal closes only once the rejection is committed; if it can't be, the modal
         # stays open with the error, so the reason typed is not lost either.
         await self._carry_out(
-            ack, self._interact(user, event_id, reject.channel, reject.message_ts, press=press),
+            ack, self._interact(user, event_id, reject.conversation, reject.message_ts,
+                                press=press),
             event_id, user, failed={"response_action": "errors",
                                     "errors": {modals.REASON_BLOCK: SORRY}})
 
@@ -252,7 +253,7 @@ class SlackListeners:
             if user_id:
                 await self.replies.sorry(user_id)
         finally:
-            self.application.kick()
+            self.port.deliver_soon()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -275,40 +276,39 @@ class SlackListeners:
     async def _person(self, user_id: str) -> Person | None:
         person = await self.identity.person_for(user_id)
         if person is not None:
-            await self.application.outbox.note_presence(person.email, NAME)
+            await self.port.seen(person, NAME)
         return person
 
-    def _not_set_up(self, user_id: str, channel: str) -> FollowUp:
-        return partial(self.replies.say, user_id, channel, None,
-                       [self.application.bot.not_set_up()])
+    def _not_set_up(self, user_id: str, conversation: str) -> FollowUp:
+        return partial(self.replies.say, user_id, conversation, None,
+                       [self.port.not_set_up()])
 
-    async def _converse(self, user_id: str, text: str, channel: str, event_id: str
+    async def _converse(self, user_id: str, text: str, conversation: str, event_id: str
                         ) -> FollowUp | None:
         person = await self._person(user_id)
         if person is None:
-            return self._not_set_up(user_id, channel)
-        result = await self.application.bot.handle(Turn(person.email, text=text,
-                                                        event_id=event_id))
+            return self._not_set_up(user_id, conversation)
+        result = await self.port.take_turn(Turn(person.email, text=text, event_id=event_id))
         if result.duplicate:
             return None
-        return partial(self.replies.say, user_id, channel, person, result.replies)
+        return partial(self.replies.say, user_id, conversation, person, result.replies)
 
     async def _interact(
-        self, user_id: str, event_id: str, channel: str, message_ts: str, *,
+        self, user_id: str, event_id: str, conversation: str, message_ts: str, *,
         choice: Choice | None = None, press: Press | None = None, shown: Sequence[Any] = (),
     ) -> FollowUp | None:
         """A button or a modal: apply it; then show the outcome on the message, and reply."""
         person = await self._person(user_id)
         if person is None:
             return self._not_set_up(user_id, "")
-        result = await self.application.bot.handle(Turn(person.email, choice=choice,
-                                                        press=press, event_id=event_id))
+        result = await self.port.take_turn(Turn(person.email, choice=choice, press=press,
+                                                event_id=event_id))
         if result.duplicate:
             return None
-        return partial(self.replies.show, user_id, person, result, channel, message_ts, shown)
+        return partial(self.replies.show, user_id, person, result, conversation, message_ts, shown)
 
     async def _reason_or_refusal(self, user_id: str, event_id: str, pressed: Pressed,
-                                 channel: str, message_ts: str, trigger_id: str
+                                 conversation: str, message_ts: str, trigger_id: str
                                  ) -> FollowUp | None:
         """Reject asks for a reason in a modal, but only someone who may decide gets it; a
         disputed finding (the person's own check) always asks."""
@@ -317,23 +317,12 @@ class SlackListeners:
             return self._not_set_up(user_id, "")
         if pressed.name != "reject":
             view = modals.reason_modal(pressed.name, pressed.request_id, pressed.value,
-                                       channel, message_ts)
+                                       conversation, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
-        if await self._may_decide(person, pressed.request_id):
-            view = modals.reject_modal(pressed.request_id, channel, message_ts)
+        if await self.port.may_decide(person.email, pressed.request_id):
+            view = modals.reject_modal(pressed.request_id, conversation, message_ts)
             return partial(self.replies.open_modal, trigger_id, view)
         # Someone else's step, or decided already: the engine refuses, says why, and records
         # the attempt.
-        return await self._interact(user_id, event_id, channel, message_ts,
+        return await self._interact(user_id, event_id, conversation, message_ts,
                                     press=Press("reject", pressed.request_id))
-
-    async def _may_decide(self, person: Person, request_id: str) -> bool:
-        found = await self.application.storage.get(f"request/{request_id}") if request_id else None
-        if found is None:
-            return False
-        record = found.value
-        try:
-            approver = str(record["steps"][record["current"]]["approver"])
-        except (KeyError, IndexError, TypeError):
-            return False
-        return record.get("status") == "pending" and approver.lower() == person.email.lower()

@@ -25,16 +25,16 @@ _REASON_WORDING = {
 }
 
 
-def reject_modal(request_id: str, channel: str, message_ts: str) -> Block:
-    return reason_modal("reject", request_id, "", channel, message_ts)
+def reject_modal(request_id: str, conversation: str, message_ts: str) -> Block:
+    return reason_modal("reject", request_id, "", conversation, message_ts)
 
 
-def reason_modal(name: str, request_id: str, value: str, channel: str,
+def reason_modal(name: str, request_id: str, value: str, conversation: str,
                  message_ts: str) -> Block:
     """Asks for the reason behind a press (a rejection, a disputed finding); the press and
     the card it was on travel in the metadata."""
     title, submit, ask = _REASON_WORDING.get(name, _REASON_WORDING["reject"])
-    metadata = json.dumps({"a": name, "r": request_id, "v": value, "c": channel,
+    metadata = json.dumps({"a": name, "r": request_id, "v": value, "c": conversation,
                            "t": message_ts}, separators=(",", ":"))
     return {
         "type": "modal",
@@ -56,7 +56,7 @@ def reason_modal(name: str, request_id: str, value: str, channel: str,
 @dataclass(frozen=True)
 class RejectReason:
     request_id: str
-    channel: str
+    conversation: str
     message_ts: str
     reason: str
     name: ActionName = "reject"

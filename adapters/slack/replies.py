@@ -16,11 +16,8 @@ from adapters.slack import blocks
 from adapters.slack.channel import SlackChannel
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.reading import failure
-from bot.app import Application
-from bot.service import MENU_ACTIONS
-from bot.tx import Tx
-from conversations.messages import Card, Message, Outbound, Text, TurnResult
-from conversations.people import Person
+from bot.port import ApplicationPort, Person
+from conversations.messages import Card, Message, Text, TurnResult
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -31,42 +28,42 @@ HOME_TEXT = ("Check a social media post against the Trust's Social Media Policy 
 
 
 class SlackReplies:
-    def __init__(self, application: Application, channel: SlackChannel,
+    def __init__(self, port: ApplicationPort, channel: SlackChannel,
                  identity: SlackIdentity) -> None:
-        self.application = application
+        self.port = port
         self.channel = channel
         self.identity = identity
         self.client = channel.client
 
-    async def show(self, user_id: str, person: Person, result: TurnResult, channel: str,
+    async def show(self, user_id: str, person: Person, result: TurnResult, conversation: str,
                    message_ts: str, shown: Sequence[Any]) -> None:
         """A pressed message's new look (an answered question, a decided card), then the
         replies."""
-        if not result.stale and channel and message_ts:
+        if not result.stale and conversation and message_ts:
             if result.answered:
-                await self.update(channel, message_ts, blocks.answered(shown, result.answered))
+                await self.update(conversation, message_ts, blocks.answered(shown, result.answered))
             elif result.replace is not None:
-                await self.update(channel, message_ts, blocks.render(result.replace))
+                await self.update(conversation, message_ts, blocks.render(result.replace))
         # Replies go to the presser's own DM, whichever message the button was on.
         await self.say(user_id, "", person, result.replies)
 
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self.client.views_open(trigger_id=trigger_id, view=view)
 
-    async def update(self, channel: str, ts: str, rendered: blocks.Rendered) -> None:
+    async def update(self, conversation: str, ts: str, rendered: blocks.Rendered) -> None:
         try:
-            await self.channel.update(channel, ts, rendered)
+            await self.channel.update(conversation, ts, rendered)
         except Exception as exc:  # the decision stands; only its display is behind
             log.warning("could not update the pressed message: %s", failure(exc))
 
-    async def say(self, user_id: str, channel: str, person: Person | None,
+    async def say(self, user_id: str, conversation: str, person: Person | None,
                   messages: Sequence[Message]) -> None:
-        """Post the replies in order (in ``channel``, else the DM). The turn is committed
+        """Post the replies in order (in ``conversation``, else the DM). The turn is committed
         already, so what can't be posted now, or before shutdown, goes to the outbox."""
         for i, message in enumerate(messages):
             try:
-                channel = channel or await self.channel.dm(user_id)
-                await self.channel.post(channel, blocks.render(message))
+                conversation = conversation or await self.channel.dm(user_id)
+                await self.channel.post(conversation, blocks.render(message))
             except asyncio.CancelledError:
                 if person is not None:
                     await self.hand_over(person, messages[i:])
@@ -79,11 +76,7 @@ class SlackReplies:
                 return
 
     async def hand_over(self, person: Person, messages: Sequence[Message]) -> None:
-        tx = Tx(self.application.storage)
-        self.application.outbox.stage(tx, [Outbound(person.email, m) for m in messages],
-                                      self.application.bot.clock())
-        await tx.commit()
-        self.application.kick()
+        await self.port.hand_over(person.email, messages)
 
     async def sorry(self, user_id: str) -> None:
         try:
@@ -95,9 +88,9 @@ class SlackReplies:
         try:
             person = await self.identity.person_for(user_id)
             if person is None:
-                card = Card(HOME_TITLE, body=self.application.bot.not_set_up().text)
+                card = Card(HOME_TITLE, body=self.port.not_set_up().text)
             else:
-                card = Card(HOME_TITLE, body=HOME_TEXT, actions=MENU_ACTIONS)
+                card = Card(HOME_TITLE, body=HOME_TEXT, actions=self.port.menu)
             await self.client.views_publish(user_id=user_id, view=blocks.home_view(card))
         except Exception as exc:  # the tab stays as it was; opening it again retries
             log.warning("could not publish the App Home tab: %s", failure(exc))

@@ -11,9 +11,8 @@ import logging
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack.adapter import adapter_for
-from bot.app import Application
-from bot.config import Config, ConfigError
+from adapters.slack.adapter import SlackAdapter
+from bot.port import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +28,12 @@ class SocketModeConnection:
         log.info("Slack Socket Mode disconnected")
 
 
-async def start_socket_mode(application: Application, config: Config) -> SocketModeConnection:
-    """Connect to Slack over Socket Mode with the adapter ``setup_slack`` built for
-    ``application``. Returns at once; the connection reconnects by itself until closed."""
+async def start_socket_mode(adapter: SlackAdapter, config: Config) -> SocketModeConnection:
+    """Connect to Slack over Socket Mode with the adapter ``setup_slack`` built. Returns at
+    once; the connection reconnects by itself until closed."""
     app_token = config.get("SLACK_APP_TOKEN")
     if not app_token:
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN")
-    adapter = adapter_for(application)
     handler = AsyncSocketModeHandler(adapter.bolt, app_token=app_token,
                                      web_client=adapter.client)
     await handler.connect_async()

@@ -112,6 +112,11 @@ class TeamsChannel:
         self.app_id = app_id
         self.tenant_id = tenant_id
 
+    async def reaches(self, person: Person) -> bool:
+        # Teams can't look someone up who never wrote to the bot; the directory's Teams id
+        # or a stored conversation reference is what reaches them (channel_for reads both).
+        return False
+
     async def deliver(self, person: Person, message: Message, key: str) -> None:
         reference = await self.memory.reference(person.email)
         if reference is None:

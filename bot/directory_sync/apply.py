@@ -20,15 +20,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.approvals import card_key, open_ids, waiting_add, waiting_remove
+from bot import request_store
+from bot.approvals import card_key
 from bot.delivery import Outbox
 from bot.directory import LEFT_AT, META_KEY, person_key
 from bot.directory_sync.plan import SyncPlan
-from bot.tx import Tx, iso
+from bot.request_store import open_ids, waiting_add, waiting_remove
+from bot.tx import Tx
 from conversations import render
 from conversations.messages import Outbound, Text
 from conversations.people import PeopleIndex, Person
 from conversations.requests import OPEN_STATES, RequestRecord, reassign
+from conversations.timefmt import iso
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
 
 SOURCE = "entra"
@@ -95,7 +98,7 @@ async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleInde
     for request_id in await open_ids(storage):
         for _attempt in range(_ATTEMPTS):
             tx = Tx(storage)
-            record = await tx.get(f"request/{request_id}")
+            record = await request_store.load(tx, request_id)
             if record is None or record["status"] not in OPEN_STATES:
                 break
             now = clock()
@@ -153,7 +156,7 @@ def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: P
                      card_key(record["id"], index)),
             Outbound(record["requester"], Text(f"{record['id']}: {why}"))]
     if moves.pending or moves.later:
-        tx.put(f"request/{record['id']}", moves.record)
+        request_store.save(tx, moves.record)
     return moves
 
 
@@ -162,7 +165,7 @@ def _repoint_waiting(record: RequestRecord, index: int, to: Person, now: str) ->
     step = new["steps"][index]
     step.setdefault("history", []).append(
         {"from": step["approver"], "to": to.email, "reason": "approver_left", "at": now})
-    step.update(approver=to.email, approver_name=to.name)
+    step["approver"], step["approver_name"] = to.email, to.name
     return new
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Application
-from bot.scheduler import JobRunner
+from bot.due_work.runner import DueWork
 from conversations.messages import Card, Text
 from tests.core.harness import (
     CEO,
@@ -37,14 +37,14 @@ async def post_for_deputy(app: Application, email: str = TEACHER) -> dict:
     return record.value
 
 
-PERIODIC = ("digests sent", "policy review reminders")
+PERIODIC = ("digests sent", "policy review notices")
 
 
 async def run(app: Application, clock: Clock, moment: datetime,
               everything: bool = False) -> dict[str, int]:
     """Runs every job at ``moment``; reports the request timers only, unless ``everything``."""
     clock.now = moment
-    report = await JobRunner(app).run_all(moment)
+    report = await DueWork(app).run_all(moment)
     await app.flush()
     return {k: v for k, v in report.done.items() if everything or k not in PERIODIC}
 
@@ -225,10 +225,10 @@ async def test_weekly_digest_and_policy_review(app: Application, clock: Clock) -
     assert quiet.fields == ()
 
     sixty = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 60 days before 1 January 2027
-    assert await sent(sixty - SECOND, "policy review reminders") is None
-    assert await sent(sixty, "policy review reminders") == 1
-    assert await sent(sixty + SECOND, "policy review reminders") is None
-    assert await sent(datetime(2027, 1, 1, 0, 0, tzinfo=UTC), "policy review reminders") == 1
+    assert await sent(sixty - SECOND, "policy review notices") is None
+    assert await sent(sixty, "policy review notices") == 1
+    assert await sent(sixty + SECOND, "policy review notices") is None
+    assert await sent(datetime(2027, 1, 1, 0, 0, tzinfo=UTC), "policy review notices") == 1
     notices = [m for m in await Chat(app, CEO).inbox()
                if isinstance(m, Card) and m.title == "Policy review"]
     assert len(notices) == 2 and "due for review today" in notices[-1].body

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conversations.policy import PackError, default_pack_path, load_pack
+from conversations.pack_loader import default_pack_path, load_pack
+from conversations.policy import PackError
 
 RULES = Path(__file__).resolve().parents[2] / "conversations" / "packs" / "default.yaml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.policy import load_pack
+from conversations.pack_loader import load_pack
 from conversations.reader import KnownNames, Reader
 
 PACK = load_pack()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import retention
 from bot.app import Application
+from bot.due_work import retention
 from tests.core.harness import DEPUTY, TEACHER, Chat, Clock
 
 NAMES_AMY = "Oakfield welcomes Amy Brown, our new headteacher, on Monday"

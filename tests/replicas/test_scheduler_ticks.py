@@ -15,8 +15,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Config
-from bot.tx import iso
 from conversations.messages import Card, Choice, Question, Turn
+from conversations.timefmt import iso
 from conversations.timers import Timings, due_now
 from storage.postgres_store import PostgresStorage
 from tests.postgres_support import private_schema

@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from bot.app import Application
-from bot.jobs import timings_from
-from bot.scheduler import JobRunner
-from conversations.timers import parse
+from bot.due_work.pending_steps import timings_from
+from bot.due_work.runner import DueWork
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 
 TEACHER = "daniel.osei@northbrook.example"
@@ -55,7 +55,7 @@ async def test_the_approver_s_inbox_shows_the_reminder_then_the_step_escalates(
     assert any(m.get("title", "").startswith("Approval needed")
                for m in await _inbox(playground_client, HEAD))
     asked_at = await _asked_at(application)
-    runner = JobRunner(application)
+    runner = DueWork(application)
 
     report = await runner.run_all(_after(application, asked_at, 24))
     assert report.done["reminded"] == 1

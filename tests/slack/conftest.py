@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from adapters.slack import setup_slack
 from bot.app import build_application
 from bot.config import Config
+from bot.port import ApplicationPort
 from storage.tinydb_store import TinyDBStorage
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SECRET, TOKEN, SlackHarness
@@ -58,7 +59,7 @@ async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
     report = await application.directory.import_csv(DIRECTORY_CSV, source="test")
     assert report.ok, report.errors
     web_app = web.Application()
-    adapter = await setup_slack(web_app, application, config)
+    adapter = await setup_slack(web_app, ApplicationPort(application), config)
     server = TestServer(web_app, host="127.0.0.1", port=0)
     await server.start_server()
     pump = asyncio.create_task(application.pump(interval=0.2))

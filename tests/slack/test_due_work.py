@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.jobs import timings_from
-from bot.scheduler import JobRunner
-from conversations.timers import parse
+from bot.due_work.pending_steps import timings_from
+from bot.due_work.runner import DueWork
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 from tests.slack.conftest import DANIEL, JOANNE, SOPHIE
 from tests.slack.harness import SlackHarness
@@ -28,7 +28,7 @@ async def working_hours_after_asking(slack: SlackHarness, hours: float) -> datet
 
 
 async def run_due_work(slack: SlackHarness, moment: datetime) -> dict[str, int]:
-    report = await JobRunner(slack.application).run_all(moment)
+    report = await DueWork(slack.application).run_all(moment)
     await slack.application.flush()
     await slack.settle()
     return report.done

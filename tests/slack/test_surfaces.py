@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.slack import setup_slack, start_socket_mode
 from bot.app import build_application
+from bot.port import ApplicationPort
 from storage.tinydb_store import TinyDBStorage
 from tests.slack.conftest import DANIEL, SOPHIE, STRANGER, slack_config
 from tests.slack.fake_slack import BOT_USER, FakeSlack
@@ -100,8 +101,8 @@ async def test_socket_mode_serves_the_same_conversation(tmp_path: Path, fake: Fa
     config = slack_config(fake, SLACK_APP_TOKEN=fake.app_token)
     application = await build_application(
         config, storage=TinyDBStorage(str(tmp_path / "policybot.json")))
-    adapter = await setup_slack(web.Application(), application, config)
-    connection = await start_socket_mode(application, config)
+    adapter = await setup_slack(web.Application(), ApplicationPort(application), config)
+    connection = await start_socket_mode(adapter, config)
     try:
         await poll(lambda: asyncio.sleep(0, fake.socket_connected))
         event = {"type": "message", "channel": "DUSOPHIE", "user": SOPHIE, "ts": "6.6",

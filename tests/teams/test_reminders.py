@@ -1,6 +1,6 @@
 """Time passing on Teams: a waiting approver is reminded, then the step escalates.
 
-The due work runs as the scheduler runs it (``JobRunner.run_all``), at moments computed from
+The due work runs as the scheduler runs it (``DueWork.run_all``), at moments computed from
 the step's ``asked_at``; what it stages reaches people through the Teams channel, proactively,
 by the conversation references saved when they last wrote to the bot.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.jobs import timings_from
-from bot.scheduler import JobRunner
-from conversations.timers import parse
+from bot.due_work.pending_steps import timings_from
+from bot.due_work.runner import DueWork
+from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
 from tests.teams.flows import CEO, HEAD, TEACHER, approver_card, ask_for_approval
 from tests.teams.harness import TeamsWorld, texts_of
@@ -38,7 +38,7 @@ async def test_a_teams_approver_is_reminded_then_the_step_escalates(world: Teams
     await ask_for_approval(daniel)
     card = await world.until(lambda: approver_card(joanne))
     asked_at = (await _step(world))["asked_at"]
-    runner = JobRunner(world.app)
+    runner = DueWork(world.app)
 
     # 24 working hours on: a reminder in her chat, and her card refreshed in place.
     report = await runner.run_all(_after(asked_at, 24, world))

@@ -14,16 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot import request_store
 from bot.app import Application
-from bot.approvals import card_key, close_open, open_ids, waiting_add, waiting_remove
+from bot.approvals import card_key
 from bot.config import Config
 from bot.delegation import active_delegate
-from bot.tx import Tx, iso
+from bot.request_store import close_open, open_ids, waiting_add, waiting_remove
+from bot.tx import Tx
 from conversations import render
 from conversations.messages import Outbound, Text
 from conversations.people import PeopleIndex
 from conversations.requests import OPEN_STATES, RequestRecord, expire, reassign, remind
-from conversations.timefmt import when
+from conversations.timefmt import iso, when
 from conversations.timers import Due, Timings, due_now, escalation_target, next_due
 from storage.base import Conflict
 
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class JobReport:
+class DueWorkReport:
     done: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str, n: int = 1) -> None:
@@ -54,28 +56,28 @@ def timings_from(config: Config) -> Timings:
     )
 
 
-class RequestTimers:
+class PendingSteps:
     """Reminders, escalation, expiry and delegation of pending steps."""
 
-    def __init__(self, app: Application, timings: Timings) -> None:
-        self.app = app
+    def __init__(self, application: Application, timings: Timings) -> None:
+        self.application = application
         self.timings = timings
 
     async def open_ids(self) -> list[str]:
-        return await open_ids(self.app.storage)
+        return await open_ids(self.application.storage)
 
-    async def run(self, now: datetime, report: JobReport) -> None:
-        people = await self.app.directory.snapshot()
+    async def run(self, now: datetime, report: DueWorkReport) -> None:
+        people = await self.application.directory.snapshot()
         for request_id in await self.open_ids():
             for _attempt in range(5):
-                tx = Tx(self.app.storage)
-                record = await tx.get(f"request/{request_id}")
+                tx = Tx(self.application.storage)
+                record = await request_store.load(tx, request_id)
                 if record is None:
                     break
                 outbound, what = await self._one(tx, record, people, now)
                 if not outbound and not tx.pending:
                     break
-                self.app.outbox.stage(tx, outbound, now)
+                self.application.outbox.stage(tx, outbound, now)
                 try:
                     await tx.commit()
                 except Conflict:
@@ -87,8 +89,8 @@ class RequestTimers:
     async def upcoming(self) -> list[tuple[datetime, str]]:
         out = []
         for request_id in await self.open_ids():
-            record = await self.app.storage.get(f"request/{request_id}")
-            due = next_due(record.value, self.timings) if record else None
+            record = await request_store.peek(self.application.storage, request_id)
+            due = next_due(record, self.timings) if record else None
             if due is not None:
                 out.append((due.at, f"{due.action} {request_id}"))
         return out
@@ -201,6 +203,6 @@ class RequestTimers:
         return out
 
     def _save(self, tx: Tx, record: RequestRecord, events: Sequence[dict], now: datetime) -> None:
-        tx.put(f"request/{record['id']}", record)
+        request_store.save(tx, record)
         for event in events:
             tx.append_audit(now, event)

@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import keys
 from bot.approvals import ID_PREFIX
 from bot.request_ids import COUNTER
-from bot.tx import Tx, iso
+from bot.tx import Tx
 from conversations.requests import OPEN_STATES
+from conversations.timefmt import iso
 from storage.base import Delete, Put, Storage
 
 # "findings" quote the draft's words; "dispute" is the requester's own reason.
@@ -26,7 +28,7 @@ PERSONAL_FIELDS = ("draft", "answers", "answer_values", "comment", "account", "w
 # What a conversation may hold of a draft: a flow under way, a finished check kept so it can be
 # disputed or checked again, or a message held while the bot asks what it is.
 CONVERSATION_CONTENT = ("flow", "last_check", "held")
-CURSOR = "meta/retention"
+CURSOR = keys.RETENTION_CURSOR
 SEEN_DAYS = 7
 
 
@@ -73,7 +75,7 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     counter = await storage.get(COUNTER)
     end = int(counter.value["next"]) if counter else 1
     while number < end:
-        found = await storage.get(f"request/{ID_PREFIX}-{number:04d}")
+        found = await storage.get(keys.request(f"{ID_PREFIX}-{number:04d}"))
         if found is None:  # ids are reserved in blocks: one never used is a gap
             number += 1
             continue
@@ -89,24 +91,24 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     out.next_request = first_open if first_open is not None else number
     first_month = str(state.get("audit_month", ""))
     if not first_month:
-        oldest = await storage.get(f"request/{ID_PREFIX}-0001")
+        oldest = await storage.get(keys.request(f"{ID_PREFIX}-0001"))
         first_month = (oldest.value["created_at"] if oldest else cutoff)[:7]
     for month in _months(first_month, cutoff[:7]):
-        for key, rec in await storage.scan(f"audit/{month}"):
+        for key, rec in await storage.scan(keys.audit_month(month)):
             if key.split("/", 1)[1] < cutoff and rec.value.get("comment"):
                 out.audit.append(key)
     out.audit_month = cutoff[:7]
-    for key, rec in await storage.scan("inbox/"):
+    for key, rec in await storage.scan(keys.INBOX):
         if rec.value.get("at", "") < cutoff:
             out.other.append(key)
     # The playground's transcripts quote drafts: they go with the rest after retention.
-    for key, rec in await storage.scan("history/"):
+    for key, rec in await storage.scan(keys.PLAYGROUND_HISTORY):
         if rec.value.get("updated_at", "") < cutoff:
             out.other.append(key)
     # Markers of handled platform events only need to outlive the platform's retries.
     recent = iso(now - timedelta(days=SEEN_DAYS))
-    out.other += [k for k, rec in await storage.scan("seen/") if rec.value.get("at", "") < recent]
-    for key, rec in await storage.scan("conversation/"):
+    out.other += [k for k, rec in await storage.scan(keys.SEEN) if rec.value.get("at", "") < recent]
+    for key, rec in await storage.scan(keys.CONVERSATION):
         if (any(rec.value.get(k) for k in CONVERSATION_CONTENT)
                 and rec.value.get("updated_at", "") < cutoff):
             out.other.append(key)
@@ -118,10 +120,10 @@ async def purge(storage: Storage, now: datetime, retention_days: int) -> PurgePl
     done = await plan(storage, now, retention_days)
     for request_id in done.requests:
         tx = Tx(storage)
-        record = await tx.get(f"request/{request_id}")
+        record = await tx.get(keys.request(request_id))
         if record is None or record["status"] in OPEN_STATES:
             continue
-        tx.put(f"request/{request_id}", {**skeleton(record), "purged_at": iso(now)})
+        tx.put(keys.request(request_id), {**skeleton(record), "purged_at": iso(now)})
         tx.append_audit(now, {"event": "purged", "request": request_id, "actor": "policybot"})
         await tx.commit()
     for key in done.audit:

@@ -1,4 +1,4 @@
-"""The weekly digest for headteachers and the CEO, and the policy review reminders.
+"""The weekly digest for headteachers and the CEO, and the policy review notices.
 
 Both are due work recorded in storage (``meta/job-digest``, ``meta/job-review``) and claimed
 with a conditional write before anything is sent, so a restart or a second replica sends
@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot import keys, request_store
 from bot.app import Application
-from bot.approvals import open_ids
+from bot.request_store import open_ids
 from bot.tx import Tx
 from conversations.messages import Card, Outbound
 from conversations.people import CENTRAL, PeopleIndex
 from conversations.render import STATUS_WORDS
-from conversations.timefmt import when
+from conversations.requests import RequestRecord
+from conversations.timefmt import month_of, to_the_second, when
 from storage.base import Conflict
 
 DIGEST_HOUR = time(7, 0)  # Monday morning, before school
@@ -33,22 +35,21 @@ def digest_due(now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def _week_of_requests(app: Application, now: datetime) -> list[dict]:
+async def _week_of_requests(application: Application, now: datetime) -> list[RequestRecord]:
     since = now - timedelta(days=7)
-    months = sorted({since.strftime("%Y-%m"), now.strftime("%Y-%m")})
+    months = sorted({month_of(since), month_of(now)})
     ids: set[str] = set()
     for month in months:
-        for key, rec in await app.storage.scan(f"audit/{month}"):
-            if key.split("/", 1)[1] >= since.strftime("%Y-%m-%dT%H:%M:%S") and \
+        for key, rec in await application.storage.scan(keys.audit_month(month)):
+            if key.split("/", 1)[1] >= to_the_second(since) and \
                     rec.value.get("event") == "created":
                 ids.add(rec.value["request"])
-    ids.update(await open_ids(app.storage))
-    found = await app.storage.read([f"request/{i}" for i in sorted(ids)])
-    return [r.value for r in found.values()]
+    ids.update(await open_ids(application.storage))
+    return await request_store.read_many(application.storage, sorted(ids))
 
 
-def _digest_card(title: str, records: list[dict], since: datetime) -> Card:
-    recent = [r for r in records if r["created_at"] >= since.strftime("%Y-%m-%dT%H:%M:%S")]
+def _digest_card(title: str, records: list[RequestRecord], since: datetime) -> Card:
+    recent = [r for r in records if r["created_at"] >= to_the_second(since)]
     counts = Counter(r["status"] for r in recent)
     pending = sorted((r for r in records if r["status"] == "pending"),
                      key=lambda r: r["created_at"])
@@ -65,13 +66,13 @@ def _digest_card(title: str, records: list[dict], since: datetime) -> Card:
     return Card(title=title, fields=tuple(fields), body=body)
 
 
-async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> int:
+async def run_digest(application: Application, now: datetime, people: PeopleIndex) -> int:
     week = digest_due(now)
-    tx = Tx(app.storage)
-    marker = await tx.get("meta/job-digest") or {}
+    tx = Tx(application.storage)
+    marker = await tx.get(keys.DIGEST_SENT) or {}
     if marker.get("week") == week:
         return 0
-    records = await _week_of_requests(app, now)
+    records = await _week_of_requests(application, now)
     since = now - timedelta(days=7)
     outbound = []
     for ceo in people.with_role("ceo"):
@@ -83,42 +84,43 @@ async def run_digest(app: Application, now: datetime, people: PeopleIndex) -> in
         mine = [r for r in records if r["school"] == head.school]
         outbound.append(Outbound(head.email, _digest_card(
             f"Weekly digest ({week}): {head.school}", mine, since)))
-    return await _send_once(app, tx, ("meta/job-digest", {"week": week}), outbound, now)
+    return await _send_once(application, tx, (keys.DIGEST_SENT, {"week": week}), outbound, now)
 
 
-async def run_review(app: Application, now: datetime, people: PeopleIndex) -> int:
-    review: date = app.pack.next_review
+async def run_review(application: Application, now: datetime, people: PeopleIndex) -> int:
+    review: date = application.pack.next_review
     due = [d for d in REVIEW_NOTICES if now.date() >= review - timedelta(days=d)]
     if not due:
         return 0
-    tx = Tx(app.storage)
-    marker = await tx.get("meta/job-review") or {"sent": []}
+    tx = Tx(application.storage)
+    marker = await tx.get(keys.REVIEW_SENT) or {"sent": []}
     label = f"{review.isoformat()}:{min(due)}"
     if label in marker["sent"]:
         return 0
     # Catching up after downtime sends only the latest notice that applies.
     sent = marker["sent"] + [f"{review.isoformat()}:{d}" for d in due]
     if min(due):
-        text = f"The {app.pack.title} is due for review on {review:%d %B %Y}."
+        text = f"The {application.pack.title} is due for review on {review:%d %B %Y}."
     elif now.date() == review:
-        text = f"The {app.pack.title} is due for review today."
+        text = f"The {application.pack.title} is due for review today."
     else:
-        text = f"The {app.pack.title} was due for review on {review:%d %B %Y}."
+        text = f"The {application.pack.title} was due for review on {review:%d %B %Y}."
     body = text + (" Policy packs are data: once the policy is revised, update the pack "
                    "(POLICYBOT_POLICY) and run `policybot policy check`.")
     outbound = [Outbound(p.email, Card(title="Policy review", body=body))
                 for p in people.with_role("ceo")]
-    return await _send_once(app, tx, ("meta/job-review", {"sent": sorted(set(sent))}), outbound,
-                            now)
+    sent_marker = (keys.REVIEW_SENT, {"sent": sorted(set(sent))})
+    return await _send_once(application, tx, sent_marker, outbound, now)
 
 
 async def _send_once(
-    app: Application, tx: Tx, marker: tuple[str, dict], outbound: list[Outbound], now: datetime
+    application: Application, tx: Tx, marker: tuple[str, dict], outbound: list[Outbound],
+    now: datetime,
 ) -> int:
     """Record that the job ran and stage its messages in one batch: if another replica got
     there first the batch conflicts and nothing is sent twice."""
     tx.put(*marker)
-    app.outbox.stage(tx, outbound, now)
+    application.outbox.stage(tx, outbound, now)
     try:
         await tx.commit()
     except Conflict:

@@ -1,0 +1,123 @@
+"""The request repository: request records, typed, and the indexes kept in step with them.
+
+Every index is written in the same transaction as the record it indexes:
+
+  request/<id>              the record (:class:`conversations.requests.RequestRecord`)
+  mine/<email>              the requester's latest 50 ids, newest first
+  waiting/<email>/<id>      a step of <id> waits on <email> (one small document per step, so
+                            two approvers' decisions never touch the same document)
+  open/<id>                 <id> is still open; read by due work and digests
+
+Older releases kept ``pending/<email>`` and ``index/open`` lists: they are still read, and an
+id leaves them when its request moves on, but nothing new is added to them.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from bot import keys
+from bot.tx import Tx
+from conversations.requests import RequestRecord
+from storage.base import JSON, Storage
+
+MINE_CAP = 50
+
+
+async def load(tx: Tx, request_id: str) -> RequestRecord | None:
+    """The record of ``request_id`` as this transaction sees it."""
+    found = await tx.get(keys.request(request_id))
+    return cast(RequestRecord, found) if found is not None else None
+
+
+async def peek(storage: Storage, request_id: str) -> RequestRecord | None:
+    """The stored record of ``request_id``, outside any transaction (read only)."""
+    found = await storage.get(keys.request(request_id)) if request_id else None
+    return cast(RequestRecord, found.value) if found is not None else None
+
+
+def save(tx: Tx, record: RequestRecord) -> None:
+    tx.put(keys.request(record["id"]), cast(JSON, record))
+
+
+async def read_many(storage: Storage, ids: list[str]) -> list[RequestRecord]:
+    """The records of ``ids`` that exist, in the order given."""
+    found = await storage.read([keys.request(i) for i in ids])
+    return [cast(RequestRecord, found[keys.request(i)].value) for i in ids
+            if keys.request(i) in found]
+
+
+async def scan_all(storage: Storage) -> list[RequestRecord]:
+    return [cast(RequestRecord, r.value) for _, r in await storage.scan(keys.REQUEST)]
+
+
+# -- the requester's list ----------------------------------------------------------------
+
+async def add_mine(tx: Tx, email: str, request_id: str) -> None:
+    await _index_add(tx, keys.mine(email), request_id, cap=MINE_CAP)
+
+
+async def mine(tx: Tx, email: str) -> list[RequestRecord]:
+    """The requester's latest requests, newest first."""
+    doc = await tx.get(keys.mine(email))
+    return await read_many(tx.storage, list(doc["ids"]) if doc else [])
+
+
+# -- who a step waits on -------------------------------------------------------------------
+
+async def waiting_add(tx: Tx, email: str, request_id: str) -> None:
+    tx.put(keys.waiting(email, request_id), {})
+
+
+async def waiting_remove(tx: Tx, email: str, request_id: str) -> None:
+    """Also from the list an older store kept (``pending/<email>``), read only otherwise."""
+    if await tx.get(keys.waiting(email, request_id)) is not None:
+        tx.delete(keys.waiting(email, request_id))
+    await _index_remove(tx, keys.legacy_pending(email), request_id)
+
+
+async def waiting_for(tx: Tx, email: str) -> list[RequestRecord]:
+    """The requests waiting on ``email`` now, newest first."""
+    prefix = keys.waiting(email)
+    ids = {key[len(prefix):] for key, _ in await tx.storage.scan(prefix)}
+    legacy = await tx.get(keys.legacy_pending(email))
+    ids.update(legacy["ids"] if legacy else [])
+    ordered = sorted(ids, key=lambda i: (len(i), i), reverse=True)
+    return await read_many(tx.storage, ordered)
+
+
+# -- open requests -----------------------------------------------------------------------------
+
+def mark_open(tx: Tx, request_id: str) -> None:
+    tx.put(keys.open_marker(request_id), {})
+
+
+async def close_open(tx: Tx, request_id: str) -> None:
+    """The request is no longer open: its marker goes (and it leaves an older store's list)."""
+    if await tx.get(keys.open_marker(request_id)) is not None:
+        tx.delete(keys.open_marker(request_id))
+    await _index_remove(tx, keys.LEGACY_OPEN, request_id)
+
+
+async def open_ids(storage: Storage) -> list[str]:
+    """Every request still open, oldest first."""
+    ids = {key[len(keys.OPEN):] for key, _ in await storage.scan(keys.OPEN)}
+    legacy = await storage.get(keys.LEGACY_OPEN)
+    ids.update(legacy.value["ids"] if legacy else [])
+    return sorted(ids, key=lambda i: (len(i), i))
+
+
+async def _index_add(tx: Tx, key: str, request_id: str, cap: int | None = None) -> None:
+    doc = await tx.get(key) or {"ids": []}
+    ids = [request_id] + [i for i in doc["ids"] if i != request_id]
+    tx.put(key, {"ids": ids[:cap] if cap else ids})
+
+
+async def _index_remove(tx: Tx, key: str, request_id: str) -> None:
+    doc = await tx.get(key)
+    if doc and request_id in doc["ids"]:
+        doc["ids"] = [i for i in doc["ids"] if i != request_id]
+        if doc["ids"]:
+            tx.put(key, doc)
+        else:
+            tx.delete(key)
