@@ -25,7 +25,7 @@ async def sync_command(config: Config, *, dry_run: bool, force: bool,
     storage = open_storage(config.storage_target)
     try:
         result = await sync_from_entra(storage, options, Outbox(storage, _now), _now,
-                                       config=config, dry_run=dry_run, force=force,
+                                       dry_run=dry_run, force=force,
                                        network=network)
     finally:
         await storage.close()

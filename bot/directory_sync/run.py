@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from bot.config import Config
 from bot.delivery import Outbox
 from bot.directory import META_KEY, PERSON_PREFIX
 from bot.directory_sync.apply import (
@@ -35,6 +34,7 @@ from bot.directory_sync.mapping import (
 )
 from bot.directory_sync.options import EntraOptions
 from bot.directory_sync.plan import SyncPlan, plan_sync
+from bot.directory_sync.slack_ids import with_slack_ids
 from bot.directory_sync.source import read_staff
 from conversations.people import PeopleIndex, Person
 from storage.base import Conflict, Storage
@@ -104,7 +104,7 @@ def token_source(options: EntraOptions, network: Network) -> MsalTokenSource:
 
 
 async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbox,
-                          clock: Callable[[], datetime], *, config: Config, dry_run: bool = False,
+                          clock: Callable[[], datetime], *, dry_run: bool = False,
                           force: bool = False, network: Network | None = None) -> SyncResult:
     network = network or Network()
     result = SyncResult(Outcome.FAILED, max_percent=options.max_removal_percent)
@@ -151,7 +151,8 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
             result.outcome = Outcome.SAFETY_STOP
             return result
         if options.slack_token:
-            result.plan, result.slack_ids_found = await _with_slack_ids(result.plan, config)
+            result.plan, result.slack_ids_found = await with_slack_ids(
+                result.plan, token=options.slack_token, api_url=options.slack_api_url)
         try:
             result.version = await write_directory(
                 storage, meta, result.plan, {str(r.value.get("email")): r.value for _, r in rows},
@@ -163,42 +164,3 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
         return result
     result.error = "the directory kept changing during the sync; try again"
     return result
-
-
-async def _with_slack_ids(plan: SyncPlan, config: Config) -> tuple[SyncPlan, int]:
-    """Slack ids for people who have none yet, by email (``users.lookupByEmail``), so their
-    first message to the bot needs no look-up."""
-    from dataclasses import replace
-
-    import aiohttp
-    from slack_sdk.errors import SlackApiError
-
-    from adapters.slack.adapter import web_client
-    from bot.directory_sync.plan import Changed
-
-    wanted = [p for p in plan.added if not p.platform_id("slack")]
-    wanted += [c.after for c in plan.changed if not c.after.platform_id("slack")]
-    found: dict[str, str] = {}
-    async with aiohttp.ClientSession() as session:
-        client = web_client(config, session)
-        for person in wanted:
-            try:
-                answer = await client.users_lookupByEmail(email=person.email)
-            except SlackApiError as exc:
-                if exc.response.get("error") == "users_not_found":
-                    continue  # not on the Trust's Slack (yet)
-                log.warning("Slack look-ups by email stopped: %s", exc.response.get("error"))
-                break
-            user = answer.get("user") or {}
-            if isinstance(user, Mapping) and user.get("id"):
-                found[person.email] = str(user["id"])
-
-    def with_id(p: Person) -> Person:
-        if p.email not in found:
-            return p
-        return replace(p, platform_ids=tuple(sorted({**dict(p.platform_ids),
-                                                     "slack": found[p.email]}.items())))
-
-    added = tuple(with_id(p) for p in plan.added)
-    changed = tuple(Changed(c.before, with_id(c.after)) for c in plan.changed)
-    return replace(plan, added=added, changed=changed), len(found)

@@ -38,7 +38,7 @@ async def run_scheduled(app: Application, now: datetime, network: Network | None
         log.error("directory sync from Entra not run: %s", exc)
         return None
     result = await sync_from_entra(app.storage, options, app.outbox, app.bot.clock,
-                                   config=app.config, network=network)
+                                   network=network)
     line = result.log_line()
     if result.outcome is Outcome.APPLIED:
         log.info("%s", line)

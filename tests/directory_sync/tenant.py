@@ -121,7 +121,7 @@ async def sync(app: Application, tenant: Tenant, network: Network, *, dry_run: b
                force: bool = False, **settings: str) -> SyncResult:
     config = tenant.config(**settings)
     return await sync_from_entra(app.storage, options_from(config), app.outbox, app.bot.clock,
-                                 config=config, dry_run=dry_run, force=force, network=network)
+                                 dry_run=dry_run, force=force, network=network)
 
 
 async def stored(app: Application) -> dict[str, dict]:
