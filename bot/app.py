@@ -46,8 +46,11 @@ class Application:
         """Deliver outbound messages as turns produce them, and retry failures every
         ``interval`` seconds. Runs until cancelled."""
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that lands as the wake-up does, and the pump would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.flush()
