@@ -7,7 +7,6 @@ writes nothing.
 
 from __future__ import annotations
 
-import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ from bot.directory_sync.source import read_staff
 from conversations.people import PeopleIndex, Person
 from storage.base import Conflict, Storage
 
-log = logging.getLogger(__name__)
 _ATTEMPTS = 5
 
 
