@@ -33,10 +33,8 @@ from bot.config import Config
 from conversations.messages import Card, Choice, Press, Question, Turn
 from storage import open_storage
 from storage.base import Put, Storage
+from testing.staff import DEPUTY, HEAD, TEACHER
 
-TEACHER = "sophie.bennett@northbrook.example"
-DEPUTY = "daniel.osei@northbrook.example"  # decided the seeded requests
-HEAD = "joanne.clarke@northbrook.example"  # Sophie's headteacher: approves school pictures
 # Pictures of school life, which the bot reads: "where?" is a step (the next question is about
 # consent), and the consent answer creates the request for the headteacher.
 DRAFT = "Sports day photos of Year 4 in the relay, a brilliant afternoon [photo of the relay]"

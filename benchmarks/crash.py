@@ -50,7 +50,7 @@ from benchmarks.processes import Child, start_policybot
 from benchmarks.staff import Member, prepare, teachers
 from storage import Storage, open_storage
 from storage.base import Record
-from tests.slack.harness import SECRET, TOKEN
+from testing.slack.signing import SECRET, TOKEN
 
 REPLY_TIMEOUT = 5.0  # after a kill, an answer may never come: start again instead
 KILL_AFTER = (0.0, 1.0)  # seconds before each kill, once the restarted server is busy

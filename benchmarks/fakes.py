@@ -29,9 +29,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.slack.fake_slack import FakeSlack, Posted
-from tests.slack.harness import TOKEN
-from tests.teams.fake_connector import FakeConnector
+from testing.slack.fake_slack import FakeSlack, Posted
+from testing.slack.signing import TOKEN
+from testing.teams.fake_connector import FakeConnector
 
 WATCH_TIMEOUT = 30.0
 

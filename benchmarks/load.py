@@ -44,7 +44,7 @@ from benchmarks.client import Figures, Inboxes, Recorder, run_all
 from benchmarks.processes import Child, start_module, start_policybot
 from benchmarks.staff import Member, copy_store, prepare, slack_emails, teachers, teams_members
 from storage.tinydb_store import TinyDBStorage
-from tests.slack.harness import SECRET, TOKEN
+from testing.slack.signing import SECRET, TOKEN
 
 P99_TARGET = 0.100
 THROUGHPUT_TARGET = 0.5

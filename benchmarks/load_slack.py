@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from benchmarks.client import Inboxes, Item, Recorder
 from benchmarks.staff import DRAFT, REQUESTS_PER_JOURNEY, WHERE, Member, manager_of
-from tests.slack.fake_slack import BOT_USER, TEAM
-from tests.slack.harness import sign, slack_escaped
+from testing.slack.fake_slack import BOT_USER, TEAM
+from testing.slack.signing import sign, slack_escaped
 
 EVENTS_PATH = "slack/events"
 FORM = "application/x-www-form-urlencoded"

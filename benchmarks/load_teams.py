@@ -20,8 +20,8 @@ from typing import Any
 
 from benchmarks.client import Inboxes, Item, Recorder
 from benchmarks.staff import DRAFT, REQUESTS_PER_JOURNEY, WHERE, Member, manager_of, managers
-from tests.teams.fake_connector import CARD
-from tests.teams.harness import BOT, TENANT, button, texts_of
+from testing.teams.fake_connector import CARD
+from testing.teams.harness import BOT, TENANT, button, texts_of
 
 ENDPOINT = "api/messages"
 _ids = itertools.count(1)

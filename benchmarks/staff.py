@@ -15,10 +15,9 @@ from pathlib import Path
 
 from bot.directory import DirectoryStore
 from storage.base import Put, Storage
+from testing.staff import DOMAIN, HEAD
 
-DOMAIN = "@northbrook.example"
 SCHOOL = "Oakfield Primary"
-HEAD = f"joanne.clarke{DOMAIN}"
 MANAGERS = 10
 # A post on a personal account with an opinion that could be taken as the school's: the bot
 # reads it, asks only where it goes, and the line manager approves it (rule

@@ -1,8 +1,8 @@
 """Every setting the bot reads, in one list.
 
 This list is the single source for configuration: ``bot.config`` reads the environment with
-it, ``app.json`` must declare exactly these variables (a test checks), and the README's
-configuration reference is generated from it (``policybot config --markdown``).
+it, ``app.json`` must declare exactly these variables (a test checks), and the
+configuration reference in ``docs/operations.md`` is generated from it (``policybot config --markdown``).
 """
 
 from __future__ import annotations

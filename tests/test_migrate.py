@@ -15,7 +15,7 @@ from bot.migrate import run_migrate
 from storage.base import Put, Storage
 from storage.postgres_store import PostgresStorage
 from storage.tinydb_store import TinyDBStorage
-from tests.postgres_support import private_schema
+from testing.postgres import private_schema
 
 REQUESTS = 10_000
 AUDITS_PER_REQUEST = 3

@@ -1,6 +1,6 @@
 """Kill a writing process with SIGKILL at random moments; the store must stay whole.
 
-A child (tests/helpers/crash_writer.py) writes a deterministic stream of single- and
+A child (testing/workers/crash_writer.py) writes a deterministic stream of single- and
 multi-shard batches and prints each batch number once ``write`` has returned. The parent
 kills it at a random moment, then opens a copy of the files and checks the store holds
 exactly the model state after the last printed batch, or after the one batch that may
@@ -27,9 +27,10 @@ from typing import Any
 import pytest
 
 from storage.tinydb_store import TinyDBStorage
-from tests.helpers.crash_writer import apply, batch
+from testing.workers import crash_writer
+from testing.workers.crash_writer import apply, batch
 
-HELPER = Path(__file__).parent / "helpers" / "crash_writer.py"
+HELPER = Path(crash_writer.__file__)
 ROUNDS = 30
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

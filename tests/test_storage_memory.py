@@ -8,7 +8,7 @@ import pytest
 
 from storage.base import Storage
 from storage.memory import MemoryStorage
-from tests.storage_contract import StorageContract
+from testing.storage_contract import StorageContract
 
 
 class TestMemoryStorage(StorageContract):

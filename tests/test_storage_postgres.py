@@ -21,7 +21,7 @@ from storage import open_storage
 from storage.base import ABSENT, Conflict, Put, Storage, StorageUnavailable
 from storage.postgres_schema import LATEST, MIGRATIONS
 from storage.postgres_store import PostgresStorage, describe, prefix_bounds
-from tests.postgres_support import (
+from testing.postgres import (
     count_rows,
     database_url,
     in_schema,
@@ -29,7 +29,7 @@ from tests.postgres_support import (
     with_address,
     with_params,
 )
-from tests.storage_contract import StorageContract
+from testing.storage_contract import StorageContract
 
 
 @pytest.fixture

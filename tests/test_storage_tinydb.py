@@ -18,7 +18,7 @@ import storage.tinydb_store as tinydb_store
 from storage import open_storage
 from storage.base import Conflict, Delete, Put, Record, Storage, StorageUnavailable
 from storage.tinydb_store import TinyDBStorage, shard_of
-from tests.storage_contract import SPREAD_KEYS, StorageContract
+from testing.storage_contract import SPREAD_KEYS, StorageContract
 
 
 class TestTinyDBStorage(StorageContract):

@@ -11,7 +11,7 @@ import pytest
 from storage.atomic_json import KeyedTable
 from storage.base import Put, Record, StorageUnavailable
 from storage.tinydb_store import TinyDBStorage
-from tests.storage_contract import SPREAD_KEYS
+from testing.storage_contract import SPREAD_KEYS
 
 
 @pytest.fixture

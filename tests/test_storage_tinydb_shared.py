@@ -1,7 +1,7 @@
 """The TinyDB backend shared by several processes on one machine (``policybot serve``,
 admin commands, two terminal chats), and its bounded cache of parsed shards.
 
-The processes are real: tests/helpers/shared_store_worker.py run with the same Python.
+The processes are real: testing/workers/shared_store_worker.py run with the same Python.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import pytest
 from storage.atomic_json import KeyedTable, atomic_write_json, file_signature
 from storage.base import Conflict, Put, Record
 from storage.tinydb_store import MAIN_SHARD, TinyDBStorage
-from tests.helpers import shared_store_worker as worker
-from tests.storage_contract import SPREAD_KEYS
+from testing.storage_contract import SPREAD_KEYS
+from testing.workers import shared_store_worker as worker
 
-HELPER = Path(__file__).parent / "helpers" / "shared_store_worker.py"
+HELPER = Path(worker.__file__)
 TIMEOUT = 120.0  # seconds; a bound on hangs, never a measurement
 
 

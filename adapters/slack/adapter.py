@@ -89,7 +89,7 @@ async def setup_slack(web_app: web.Application, port: ApplicationPort, config: C
     if not token or not secret:
         raise ConfigError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
     # One HTTP session for every Web API call: a connection per call cost as much CPU as
-    # the rest of a turn (measured, README "Performance").
+    # the rest of a turn (measured, docs/performance.md).
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     port.on_close(session.close)
     client = web_client(config, session)

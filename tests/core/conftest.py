@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Application
-from tests.core.harness import Clock, make_app
+from testing.chat import make_app
+from testing.clock import Clock
 
 
 @pytest.fixture

@@ -7,18 +7,10 @@ from datetime import timedelta
 
 from bot.app import Application
 from conversations.messages import Card
-from tests.core.harness import (
-    CEO,
-    CHAIR,
-    DEPUTY,
-    DPO,
-    GOVERNANCE,
-    HEAD_OAK,
-    TEACHER,
-    Chat,
-    Clock,
-)
-from tests.core.test_jobs import asked, run
+from testing.chat import Chat
+from testing.clock import Clock
+from testing.due_work import asked_at, run_due_work
+from testing.staff import CEO, CHAIR, DEPUTY, DPO, GOVERNANCE, HEAD, TEACHER
 
 
 async def recipients(app: Application, chat: Chat) -> list[str]:
@@ -47,9 +39,9 @@ async def test_a_report_about_the_headteacher_goes_above_them_and_never_to_them(
             "Protection Officer)") in told.prompt
     await chat.choose("send")
     assert await recipients(app, chat) == [GOVERNANCE, DPO]
-    assert await inbox_titles(app, HEAD_OAK) == []
+    assert await inbox_titles(app, HEAD) == []
     record = (await app.storage.get(f"request/{chat.card().request_id}")).value
-    assert record["subject"] == HEAD_OAK
+    assert record["subject"] == HEAD
     assert ("About whom", "Joanne Clarke (Oakfield Primary)") in [tuple(a) for a in
                                                                    record["answers"]]
 
@@ -60,7 +52,7 @@ async def test_the_reporter_can_stop_before_anything_is_sent(app: Application) -
                       send=False)
     chat.assert_reply("Nothing was sent")
     assert await app.storage.scan("request/") == []
-    assert await inbox_titles(app, HEAD_OAK) == []
+    assert await inbox_titles(app, HEAD) == []
     events = [r.value["event"] for _, r in await app.storage.scan("audit/")]
     assert "report_not_sent" in events
 
@@ -90,17 +82,17 @@ async def test_a_name_that_fits_several_people_is_asked_about(app: Application) 
 
 
 async def test_a_report_about_a_delegate_never_reaches_them(app: Application) -> None:
-    head = Chat(app, HEAD_OAK)
+    head = Chat(app, HEAD)
     await head.send("away until 2099-01-01, delegate to Daniel Osei")
     head.assert_reply("go to Daniel Osei")
     about_daniel = Chat(app, TEACHER)
     await about_daniel.report("misuse", "Something he posted", "no", subject="Daniel Osei")
     # Reports are never passed to a delegate: Joanne has it, though she is away.
-    assert await recipients(app, about_daniel) == [HEAD_OAK]
+    assert await recipients(app, about_daniel) == [HEAD]
     other = Chat(app, TEACHER)
     await other.report("misuse", "Something a parent posted", "no", subject="outside",
                        school="Oakfield Primary")
-    assert await recipients(app, other) == [HEAD_OAK]
+    assert await recipients(app, other) == [HEAD]
     assert await inbox_titles(app, DEPUTY) == []
 
 
@@ -112,8 +104,8 @@ async def test_an_escalated_report_skips_the_person_it_is_about(
     chat = Chat(app, DEPUTY)
     await chat.report("misuse", "Something she posted", "no", subject="Helen Whitfield")
     record = (await app.storage.get(f"request/{chat.card().request_id}")).value
-    start = asked(record)
-    await run(app, clock, start + timedelta(hours=80))
+    start = asked_at(record)
+    await run_due_work(app, clock, start + timedelta(hours=80))
     moved = (await app.storage.get(f"request/{record['id']}")).value
     assert moved["steps"][0]["approver"] != CEO
     assert await inbox_titles(app, CEO) == []

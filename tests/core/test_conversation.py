@@ -8,18 +8,9 @@ import pytest
 
 from bot.app import Application
 from conversations.messages import Question
-from tests.core.harness import (
-    CEO,
-    COMMS,
-    DEPUTY,
-    DPO,
-    HEAD_OAK,
-    HEAD_RIVER,
-    TEACHER,
-    Chat,
-    Clock,
-    make_app,
-)
+from testing.chat import Chat, make_app
+from testing.clock import Clock
+from testing.staff import CEO, COMMS, DEPUTY, DPO, HEAD, RIVERSIDE_HEAD, TEACHER
 
 
 @pytest.mark.parametrize("phrase", [
@@ -191,7 +182,7 @@ async def test_central_account_goes_to_the_ceo(app: Application) -> None:
 
 
 async def test_a_headteachers_account_request_goes_up_the_line(app: Application) -> None:
-    chat = Chat(app, HEAD_OAK)
+    chat = Chat(app, HEAD)
     await chat.send("new account")
     await chat.choose("x")
     for answer in ("@oakfield_head", "Head's news", "Joanne Clarke"):
@@ -208,12 +199,12 @@ async def test_concern_reaches_the_headteacher_and_the_dpo(app: Application) -> 
     assert "Joanne Clarke and Siobhan Murphy" in card.body
     record = (await app.storage.get(f"request/{card.request_id}")).value
     assert record["kind"] == "concern" and record["status"] == "referred"
-    assert [s["approver"] for s in record["steps"]] == [HEAD_OAK, DPO]
-    for email in (HEAD_OAK, DPO):
+    assert [s["approver"] for s in record["steps"]] == [HEAD, DPO]
+    for email in (HEAD, DPO):
         cards = await Chat(app, email).inbox()
         assert cards and cards[-1].actions[0].name == "acknowledge"
     assert await Chat(app, DEPUTY).inbox() == []  # visible only to those it was referred to
-    await Chat(app, HEAD_OAK).press("acknowledge", record["id"])
+    await Chat(app, HEAD).press("acknowledge", record["id"])
     told = await Chat(app, TEACHER).inbox()
     assert "Joanne Clarke has your report" in told[-1].text
 
@@ -226,7 +217,7 @@ async def test_a_report_follows_where_the_incident_is_and_pupil_bullying_points_
     await chat.report("bullying_pupils", "Pupils are being targeted in a group chat", "no",
                       subject="pupils", school="Riverside Academy")
     record = (await app.storage.get(f"request/{chat.card().request_id}")).value
-    assert [s["approver"] for s in record["steps"]] == [HEAD_RIVER]
+    assert [s["approver"] for s in record["steps"]] == [RIVERSIDE_HEAD]
     assert "10.8" in chat.card().body or any("Anti-Bullying" in w for w in record["warnings"])
 
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from bot.app import Application
 from conversations.messages import Card
-from tests.core.harness import (
-    CEO,
-    DEPUTY,
-    FINANCE_DIRECTOR,
-    FINANCE_OFFICER,
-    HEAD_OAK,
-    TEACHER,
-    Chat,
-)
+from testing.chat import Chat
+from testing.staff import CEO, DEPUTY, FINANCE_DIRECTOR, FINANCE_OFFICER, HEAD, TEACHER
 
 # Drafts whose words show what they need: school business (the line manager), and Trust
 # news with the Trust's resources (the line manager, then the CEO).
@@ -72,13 +65,13 @@ async def test_a_second_decision_changes_nothing(app: Application) -> None:
 
 async def test_a_decision_by_the_wrong_person_is_refused_and_recorded(app: Application) -> None:
     rid = await _request(app, TEACHER, BUSINESS)
-    for intruder in (HEAD_OAK, TEACHER):
+    for intruder in (HEAD, TEACHER):
         chat = Chat(app, intruder)
         await chat.press("approve", rid)
         chat.assert_reply(f"Only Daniel Osei can decide this step of {rid}")
     record = (await app.storage.get(f"request/{rid}")).value
     assert record["status"] == "pending"
-    assert [r["actor"] for r in await _audit(app, "refused")] == [HEAD_OAK, TEACHER]
+    assert [r["actor"] for r in await _audit(app, "refused")] == [HEAD, TEACHER]
 
 
 async def test_rejection_needs_a_reason_and_tells_the_requester(app: Application) -> None:

@@ -8,7 +8,9 @@ from bot.app import Application
 from bot.delivery import MAX_ATTEMPTS
 from conversations.messages import Message
 from conversations.people import Person
-from tests.core.harness import DEPUTY, TEACHER, Chat, Clock
+from testing.chat import Chat
+from testing.clock import Clock
+from testing.staff import DEPUTY, TEACHER
 
 
 class FlakyPlatform:

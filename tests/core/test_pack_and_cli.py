@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,16 +10,9 @@ import yaml
 
 from conversations.pack_loader import default_pack_path, load_pack
 from conversations.policy import PackError
+from testing.cli import run_cli
 
 RULES = Path(__file__).resolve().parents[2] / "conversations" / "packs" / "default.yaml"
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None,
-        stdin: str = "") -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full_env,
-                          input=stdin, capture_output=True, text=True, timeout=120)
 
 
 def broken_pack(tmp_path: Path, edit, edit_reader=None) -> Path:  # type: ignore[no-untyped-def]
@@ -143,14 +133,14 @@ def test_unreachable_question_is_reported(tmp_path: Path) -> None:
 
 
 def test_policy_check_command(tmp_path: Path) -> None:
-    ok = run("policy", "check", cwd=tmp_path)
+    ok = run_cli("policy", "check", cwd=tmp_path)
     assert ok.returncode == 0 and "OK" in ok.stdout
     bad = broken_pack(tmp_path, lambda d: d["flows"]["check_post"]["rules"][1].update(
         clauses=["99.1"]))
-    failed = run("policy", "check", str(bad), cwd=tmp_path)
+    failed = run_cli("policy", "check", str(bad), cwd=tmp_path)
     assert failed.returncode == 1
     assert f"{bad}: flows.check_post.rules[1]" in failed.stderr
-    env_failed = run("policy", "check", cwd=tmp_path, env={"POLICYBOT_POLICY": str(bad)})
+    env_failed = run_cli("policy", "check", cwd=tmp_path, env={"POLICYBOT_POLICY": str(bad)})
     assert env_failed.returncode == 1
 
 
@@ -159,41 +149,41 @@ def test_directory_import_show_and_export(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("email,name,school,line_manager_email,roles\n"
                    "a@x.example,A,Oakfield Primary,nobody@x.example,\n")
-    failed = run("directory", "import", str(bad), cwd=tmp_path, env=env)
+    failed = run_cli("directory", "import", str(bad), cwd=tmp_path, env=env)
     assert failed.returncode == 1 and "line 2" in failed.stderr
     assert "Nothing imported" in failed.stderr
-    shown = run("directory", "show", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env)
+    shown = run_cli("directory", "show", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env)
     assert shown.returncode == 0, shown.stderr
     assert "Daniel Osei" in shown.stdout and "Joanne Clarke" in shown.stdout
-    missing = run("directory", "show", "nobody@x.example", cwd=tmp_path, env=env)
+    missing = run_cli("directory", "show", "nobody@x.example", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
-    chat = run("chat", "--as", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env,
+    chat = run_cli("chat", "--as", "sophie.bennett@northbrook.example", cwd=tmp_path, env=env,
                stdin="can I post this?\nSports day pictures, names Amy B.\n1\n2\nquit\n")
     assert chat.returncode == 0, chat.stderr
     assert "Please choose" not in chat.stdout  # every typed answer was taken
     assert "to Joanne Clarke: [ Approval needed: SM-0001" in chat.stdout
-    decided = run("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
+    decided = run_cli("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
                   stdin="pending for me\na\nquit\n")
     assert "to Sophie Bennett: [ FINE: Approved: SM-0001 ]" in decided.stdout
 
-    exported = run("export", "--format", "json", cwd=tmp_path, env=env)
+    exported = run_cli("export", "--format", "json", cwd=tmp_path, env=env)
     data = json.loads(exported.stdout)
     assert data["requests"][0]["draft"] == "Sports day pictures, names Amy B."
     assert {a["event"] for a in data["audit"]} >= {"created", "decided", "approved"}
-    csv_out = run("export", "--since", "2000-01-01", cwd=tmp_path, env=env)
+    csv_out = run_cli("export", "--since", "2000-01-01", cwd=tmp_path, env=env)
     assert csv_out.stdout.splitlines()[0].startswith("id,kind,status")
     assert "SM-0001,post,approved" in csv_out.stdout
 
 
 def test_config_masks_secrets(tmp_path: Path) -> None:
-    out = run("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-secret-value",
+    out = run_cli("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-secret-value",
                                            "SLACK_SIGNING_SECRET": "shh-signing"})
     assert out.returncode == 0, out.stderr
     assert "SLACK_BOT_TOKEN=(set)" in out.stdout
     assert "xoxb-secret-value" not in out.stdout and "shh-signing" not in out.stdout
-    holiday = run("config", cwd=tmp_path, env={"POLICYBOT_HOLIDAYS": "2026-12-25,2026-25-12"})
+    holiday = run_cli("config", cwd=tmp_path, env={"POLICYBOT_HOLIDAYS": "2026-12-25,2026-25-12"})
     assert holiday.returncode == 2 and "POLICYBOT_HOLIDAYS" in holiday.stderr
-    bad = run("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-x"})
+    bad = run_cli("config", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-x"})
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
     assert "SLACK_SIGNING_SECRET" in bad.stderr

@@ -10,7 +10,8 @@ from adapters.terminal import TerminalChat
 from bot import records
 from bot.app import Application
 from bot.port import ApplicationPort
-from tests.core.harness import DEPUTY, HEAD_OAK, TEACHER, Chat
+from testing.chat import Chat
+from testing.staff import DEPUTY, HEAD, TEACHER
 
 
 async def test_the_audit_trail_exports_as_csv(app: Application) -> None:
@@ -21,7 +22,7 @@ async def test_the_audit_trail_exports_as_csv(app: Application) -> None:
     await chat.press("dispute", "", comment="It's about my own mum", value=dispute.value)
     await chat.answer_asked(channel="personal")
     request_id = chat.card().request_id
-    await Chat(app, HEAD_OAK).press("approve", request_id)  # not hers to decide: refused
+    await Chat(app, HEAD).press("approve", request_id)  # not hers to decide: refused
     text = await records.export(app.storage, None, "csv", "audit")
     rows = list(csv.DictReader(io.StringIO(text)))
     events = [r["event"] for r in rows]
@@ -30,7 +31,7 @@ async def test_the_audit_trail_exports_as_csv(app: Application) -> None:
     assert checked["outcome"] == "refuse" and checked["clauses"] == "6.4 7.1"
     assert checked["found"] == "derogatory" and checked["actor"] == TEACHER
     refused = next(r for r in rows if r["event"] == "refused")
-    assert refused["actor"] == HEAD_OAK and refused["attempted"] == "approve"
+    assert refused["actor"] == HEAD and refused["attempted"] == "approve"
     disputed = next(r for r in rows if r["event"] == "finding_disputed")
     assert disputed["comment"] == "It's about my own mum"
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from bot.app import Application
 from bot.due_work import retention
-from tests.core.harness import DEPUTY, TEACHER, Chat, Clock
+from testing.chat import Chat
+from testing.clock import Clock
+from testing.staff import DEPUTY, TEACHER
 
 NAMES_AMY = "Oakfield welcomes Amy Brown, our new headteacher, on Monday"
 NEWER = "Oakfield's new library opens on Monday, come and see it!"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from bot.app import Application
-from tests.core.harness import (
+from testing.chat import Chat
+from testing.staff import (
     CEO,
     CHAIR,
     COMMS,
     DEPUTY,
     FINANCE_DIRECTOR,
     FINANCE_OFFICER,
-    HEAD_OAK,
+    HEAD,
     TEACHER,
-    Chat,
 )
 
 # Drafts whose words show what each approval turns on (the reader finds it; nothing is ticked).
@@ -62,7 +62,7 @@ async def test_attributable_opinion_goes_to_line_manager(app: Application) -> No
 async def test_event_pictures_need_the_headteacher_alone(app: Application) -> None:
     chat = Chat(app, TEACHER)
     await chat.check_post(EVENT_PICTURES, channel="personal", pupils_shown="consent")
-    assert chain(await request_of(app, chat)) == [(HEAD_OAK, ["4.1", "6.6"])]
+    assert chain(await request_of(app, chat)) == [(HEAD, ["4.1", "6.6"])]
 
 
 async def test_school_resources_need_the_headteacher(app: Application) -> None:
@@ -70,7 +70,7 @@ async def test_school_resources_need_the_headteacher(app: Application) -> None:
     await chat.check_post(SCHOOL_RESOURCES, channel="personal")
     # Sharing them from a personal account is school business (4.1, line manager or
     # headteacher) and needs the headteacher's permission (7.1): the headteacher covers both.
-    assert chain(await request_of(app, chat)) == [(HEAD_OAK, ["4.1", "7.1"])]
+    assert chain(await request_of(app, chat)) == [(HEAD, ["4.1", "7.1"])]
 
 
 async def test_opinion_and_event_pictures_need_two_people_nearest_first(app: Application):
@@ -78,7 +78,7 @@ async def test_opinion_and_event_pictures_need_two_people_nearest_first(app: App
     await chat.check_post("Speaking as head of year: sports day photos! [photo of Year 3 races]",
                           channel="personal", pupils_shown="consent")
     # Each clause is approved by the nearest person who may approve it.
-    assert chain(await request_of(app, chat)) == [(DEPUTY, ["4.1", "4.2"]), (HEAD_OAK, ["6.6"])]
+    assert chain(await request_of(app, chat)) == [(DEPUTY, ["4.1", "4.2"]), (HEAD, ["6.6"])]
 
 
 async def test_central_member_sharing_trust_resources_needs_manager_then_ceo(app: Application):
@@ -102,7 +102,7 @@ async def test_central_event_pictures_go_to_the_ceo(app: Application) -> None:
 
 
 async def test_headteacher_never_approves_their_own_request(app: Application) -> None:
-    chat = Chat(app, HEAD_OAK)
+    chat = Chat(app, HEAD)
     await chat.check_post(EVENT_PICTURES, channel="personal", pupils_shown="consent")
     assert chain(await request_of(app, chat)) == [(CEO, ["4.1", "6.6"])]
 
@@ -126,7 +126,7 @@ async def test_someone_with_no_manager_goes_up_or_to_the_fallback(app: Applicati
                           channel="personal")
     assert chain(await request_of(app, chat)) == [(CHAIR, ["4.2"])]
     await chat.check_post(BUSINESS, channel="personal")
-    assert chain(await request_of(app, chat)) == [(HEAD_OAK, ["4.1"])]
+    assert chain(await request_of(app, chat)) == [(HEAD, ["4.1"])]
 
 
 async def test_official_account_post_uses_the_register(app: Application) -> None:
@@ -137,8 +137,8 @@ async def test_official_account_post_uses_the_register(app: Application) -> None
     await teacher.send("Sharing class news with families")
     await teacher.send("Sophie Bennett")
     record = await request_of(app, teacher)
-    assert chain(record) == [(HEAD_OAK, ["5.1"])]
-    await Chat(app, HEAD_OAK).press("approve", record["id"])
+    assert chain(record) == [(HEAD, ["5.1"])]
+    await Chat(app, HEAD).press("approve", record["id"])
     accounts = [r.value for _, r in await app.storage.scan("account/")]
     assert [a["name"] for a in accounts] == ["@oakfieldprimary"]
 

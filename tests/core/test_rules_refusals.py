@@ -6,7 +6,8 @@ import pytest
 
 from bot.app import Application
 from conversations.messages import Question
-from tests.core.harness import TEACHER, Chat
+from testing.chat import Chat
+from testing.staff import TEACHER
 
 # draft whose words show the breach, answers to what the bot may ask, expected clauses
 REFUSALS: dict[str, tuple[str, dict[str, str], list[str]]] = {

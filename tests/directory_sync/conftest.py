@@ -8,19 +8,9 @@ import pytest
 from bot.app import Application, build_application
 from bot.directory_sync.run import Network
 from storage.tinydb_store import TinyDBStorage
-from tests.core.harness import Clock
-from tests.directory_sync.fake_graph import FakeGraph, make_certificate
-from tests.directory_sync.tenant import Tenant, build_tenant
-
-
-class Waits:
-    """Stands in for asyncio.sleep: records each Retry-After wait instead of waiting."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
+from testing.clock import Clock
+from testing.entra.fake_graph import FakeGraph, make_certificate
+from testing.entra.tenant import Tenant, Waits, build_tenant
 
 
 @pytest.fixture

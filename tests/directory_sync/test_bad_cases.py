@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import Application
 from bot.directory_sync.run import Network, Outcome
-from tests.directory_sync.fake_graph import CLIENT_SECRET, make_client_certificate
-from tests.directory_sync.tenant import (
+from testing.entra.fake_graph import CLIENT_SECRET, make_client_certificate
+from testing.entra.tenant import (
     CEO,
     HEAD_OAK,
     ROLE_GROUPS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.app import Application
 from bot.directory import LEFT_AT
 from bot.directory_sync.run import Network, Outcome
-from tests.core.harness import Chat
-from tests.directory_sync.tenant import (
+from testing.chat import Chat
+from testing.entra.tenant import (
     CEO,
     DEPUTY,
     HEAD_OAK,

@@ -7,8 +7,8 @@ import os
 import subprocess
 
 from bot.directory_sync.command import SAFETY_STOP_EXIT
-from tests.directory_sync.tenant import CEO, ROLE_GROUPS, Tenant, object_id
-from tests.server.serve_process import POLICYBOT
+from testing.entra.tenant import CEO, ROLE_GROUPS, Tenant, object_id
+from testing.server.serve_process import POLICYBOT
 
 
 async def policybot(tenant: Tenant, *args: str, **settings: str) -> subprocess.CompletedProcess:

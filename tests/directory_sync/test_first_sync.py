@@ -7,12 +7,12 @@ from bot.app import Application
 from bot.directory import LEFT_AT
 from bot.directory_sync.run import Network, Outcome
 from conversations.people import CENTRAL
-from tests.directory_sync.conftest import Waits
-from tests.directory_sync.tenant import (
+from testing.entra.tenant import (
     CEO,
     COVER,
     DEPUTY,
     Tenant,
+    Waits,
     object_id,
     sample_people,
     stored,

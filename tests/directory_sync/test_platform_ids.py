@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import Application
 from bot.directory_sync.run import Network, Outcome
-from tests.directory_sync.tenant import DEPUTY, TEACHER, Tenant, sample_people, sync
-from tests.slack.fake_slack import FakeSlack
+from testing.entra.tenant import DEPUTY, TEACHER, Tenant, sample_people, sync
+from testing.slack.fake_slack import FakeSlack
 
 TOKEN = "xoxb-1-2-abcdef"
 

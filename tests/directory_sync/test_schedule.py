@@ -13,8 +13,8 @@ from bot.app import Application, build_application
 from bot.directory_sync.run import Network
 from bot.due_work.runner import DueWork
 from storage.tinydb_store import TinyDBStorage
-from tests.core.harness import Clock
-from tests.directory_sync.tenant import ADMIN, Tenant, queued
+from testing.clock import Clock
+from testing.entra.tenant import ADMIN, Tenant, queued
 
 SYNC_AT = "02:00"
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import ConfigError, load_config
 from bot.directory_sync.options import options_from
-from tests.directory_sync.tenant import ROLE_GROUPS, STAFF_GROUP
+from testing.entra.tenant import ROLE_GROUPS, STAFF_GROUP
 
 GROUP = STAFF_GROUP
 READY = {"POLICYBOT_ENTRA_TENANT_ID": "t", "POLICYBOT_ENTRA_CLIENT_ID": "c",

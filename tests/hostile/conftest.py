@@ -1,8 +1,9 @@
 """Fixtures for the hostile-input tests: the real Slack and Teams endpoints on loopback.
 
-The Slack harness and the Teams world are the adapters' own test fixtures (the real Bolt app
-and the real botbuilder adapter on aiohttp test servers, against the fake platforms, on TinyDB
-files in tmp_path); this package only adds a Teams server that requires a Bot Framework token.
+The Slack harness and the Teams world are the ones the adapters' own tests use (the real Bolt
+app and the real botbuilder adapter on aiohttp test servers, against the fake platforms, on
+TinyDB files in tmp_path); this package only adds a Teams server that requires a Bot Framework
+token.
 """
 
 from __future__ import annotations
@@ -12,39 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from storage.base import Storage
-from tests.slack.conftest import fake, slack
-from tests.teams.conftest import _application, connector, serving, world
-from tests.teams.fake_connector import FakeConnector
-from tests.teams.harness import TeamsWorld
+from testing.hostile import APP_PASSWORD, TENANT_ID
+from testing.slack.world import fake, slack
+from testing.teams.fake_connector import FakeConnector
+from testing.teams.harness import TeamsWorld
+from testing.teams.world import APP_ID, connector, make_application, serving, world
 
 __all__ = ["connector", "fake", "slack", "world"]  # fixtures shared with the adapters' tests
-
-APP_ID = "00000000-0000-4000-8000-000000000001"
-APP_PASSWORD = "not-a-real-client-secret"
-TENANT_ID = "00000000-0000-0000-0000-000000000001"
-# Never in a response body: what a traceback or an error echoing internals would show.
-LEAKS = ("Traceback", 'File "', APP_PASSWORD)
-
-Snapshot = dict[str, tuple[str, dict]]
 
 
 @pytest.fixture
 async def teams_with_auth(tmp_path: Path, connector: FakeConnector
                           ) -> AsyncIterator[TeamsWorld]:
     """The Teams endpoint with an app id: every request needs a valid Bot Framework token."""
-    app = await _application(tmp_path, {"MICROSOFT_APP_ID": APP_ID,
-                                        "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
-                                        "MICROSOFT_APP_TENANT_ID": TENANT_ID})
+    app = await make_application(tmp_path, {"MICROSOFT_APP_ID": APP_ID,
+                                            "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
+                                            "MICROSOFT_APP_TENANT_ID": TENANT_ID})
     async with serving(app, connector, emulator=False) as teams:
         yield teams
-
-
-async def snapshot(storage: Storage) -> Snapshot:
-    """Every stored document with its etag: any write, even of the same value, shows."""
-    return {key: (record.etag, record.value) for key, record in await storage.scan("")}
-
-
-def assert_no_leak(text: str) -> None:
-    for leak in LEAKS:
-        assert leak not in text, f"response body shows {leak!r}: {text[:300]!r}"

@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from bot.directory import DirectoryStore
 from storage.tinydb_store import TinyDBStorage
-from tests.hostile.conftest import Snapshot, snapshot
-from tests.hostile.strategies import HEADER, VALID_ROWS, broken_directories, to_csv
+from testing.hostile import HEADER, VALID_ROWS, Snapshot, broken_directories, snapshot, to_csv
 
 HOSTILE = settings(max_examples=60, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])

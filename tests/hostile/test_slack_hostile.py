@@ -13,18 +13,20 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hostile.conftest import assert_no_leak, snapshot
-from tests.hostile.strategies import (
+from testing.hostile import (
+    assert_no_leak,
     broken_slack_actions,
     broken_slack_events,
     content_types,
     form,
     json_values,
     junk_bytes,
+    snapshot,
 )
-from tests.slack.conftest import SOPHIE
-from tests.slack.fake_slack import TEAM
-from tests.slack.harness import SECRET, SlackHarness, sign
+from testing.slack.fake_slack import TEAM
+from testing.slack.harness import SlackHarness
+from testing.slack.signing import SECRET, sign
+from testing.slack.world import SOPHIE
 
 HOSTILE = settings(max_examples=40, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])

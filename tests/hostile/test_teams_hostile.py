@@ -15,10 +15,16 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.hostile.conftest import APP_ID, assert_no_leak, snapshot
-from tests.hostile.strategies import broken_activities, json_values, junk_bytes
-from tests.teams.flows import TEACHER
-from tests.teams.harness import TeamsWorld
+from testing.hostile import (
+    assert_no_leak,
+    broken_activities,
+    json_values,
+    junk_bytes,
+    snapshot,
+)
+from testing.staff import DEPUTY
+from testing.teams.harness import TeamsWorld
+from testing.teams.world import APP_ID
 
 HOSTILE = settings(max_examples=40, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -52,7 +58,7 @@ def is_json_object(raw: bytes) -> bool:
 
 def with_known_sender(world: TeamsWorld) -> None:
     user_id, aad, _ = VALID_USER
-    world.connector.add_member(user_id, aad, "Daniel Osei", email=TEACHER)
+    world.connector.add_member(user_id, aad, "Daniel Osei", email=DEPUTY)
 
 
 async def refused_and_unchanged(world: TeamsWorld, expected: tuple[int, ...], *,
@@ -68,7 +74,7 @@ async def refused_and_unchanged(world: TeamsWorld, expected: tuple[int, ...], *,
 
 
 async def still_serves(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     assert await daniel.say("hello") == 201
     assert daniel.received()
 

@@ -19,8 +19,9 @@ from conversations.messages import Card, Choice, Question, Turn
 from conversations.timefmt import iso
 from conversations.timers import Timings, due_now
 from storage.postgres_store import PostgresStorage
-from tests.postgres_support import private_schema
-from tests.replicas.servers import ANSWERS, APPROVER, DRAFT, TEACHER, poll, two_replicas
+from testing.postgres import private_schema
+from testing.server.replicas import ANSWERS, DRAFT, poll, two_replicas
+from testing.staff import DEPUTY, TEACHER
 
 REQUESTS = 30
 
@@ -81,7 +82,7 @@ async def test_a_reminder_due_on_both_replicas_is_sent_once(tmp_path: Path, pg_u
             assert replica.process.terminate() == 0
 
     assert sorted(await reminded()) == sorted(ids)
-    texts = [r.value["message"].get("text", "") for _, r in await store.scan(f"inbox/{APPROVER}/")]
+    texts = [r.value["message"].get("text", "") for _, r in await store.scan(f"inbox/{DEPUTY}/")]
     reminders = [t for t in texts if t.startswith("Reminder:")]
     assert sorted(next(i for i in ids if f" {i} " in t) for t in reminders) == sorted(ids)
     for request_id in ids:

@@ -16,10 +16,11 @@ from bot.config import Config
 from conversations.messages import Turn
 from storage.memory import MemoryStorage
 from storage.postgres_store import PostgresStorage
-from tests.postgres_support import private_schema
-from tests.replicas.servers import TEACHER, Replica, poll, two_replicas
-from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
-from tests.slack.harness import SECRET, TOKEN, sign
+from testing.postgres import private_schema
+from testing.server.replicas import Replica, poll, two_replicas
+from testing.slack.fake_slack import BOT_USER, TEAM, FakeSlack
+from testing.slack.signing import SECRET, TOKEN, sign
+from testing.staff import TEACHER
 
 ROUNDS = 12
 SOPHIE = "USOPHIE"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.postgres_store import PostgresStorage
-from tests.postgres_support import private_schema
+from testing.postgres import private_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 3
@@ -27,8 +27,8 @@ def pg_url() -> Iterator[str]:
 
 async def test_each_round_has_one_winner_and_no_update_is_lost(pg_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.replicas.hammer", pg_url, f"p{i}",
-                               str(ROUNDS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([sys.executable, "-m", "testing.workers.replica_hammer", pg_url,
+                               f"p{i}", str(ROUNDS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, env=env, cwd=ROOT) for i in range(PROCESSES)]
     try:
         for proc in procs:  # every one connected and migrated: now start them together

@@ -13,15 +13,9 @@ from bot.delivery import Outbox
 from bot.tx import Tx
 from conversations.messages import Outbound, Text
 from storage.postgres_store import PostgresStorage
-from tests.postgres_support import count_rows, private_schema
-from tests.replicas.servers import (
-    APPROVER,
-    TEACHER,
-    audit_for,
-    inbox_about,
-    poll,
-    two_replicas,
-)
+from testing.postgres import count_rows, private_schema
+from testing.server.replicas import audit_for, inbox_about, poll, two_replicas
+from testing.staff import DEPUTY, TEACHER
 
 ROUNDS = 20
 
@@ -38,7 +32,7 @@ async def test_two_approve_clicks_on_two_replicas_decide_once(tmp_path: Path, pg
         assert count_rows(pg_url, "SELECT count(*) FROM policybot_migrations") == 1
         for n in range(ROUNDS):
             request_id = await (a if n % 2 else b).create_request()
-            press = {"as": APPROVER, "press": {"name": "approve", "request_id": request_id}}
+            press = {"as": DEPUTY, "press": {"name": "approve", "request_id": request_id}}
             results = await asyncio.gather(a.turn(**press), b.turn(**press))
             assert all(not r["duplicate"] for r in results)
 
@@ -47,7 +41,7 @@ async def test_two_approve_clicks_on_two_replicas_decide_once(tmp_path: Path, pg
             assert [r.value["reason"] for r in refused] == ["already_decided"]
             record = await store.get(f"request/{request_id}")
             assert record is not None and record.value["status"] == "approved"
-            assert record.value["decided_by"] == APPROVER
+            assert record.value["decided_by"] == DEPUTY
 
             async def delivered() -> bool:
                 return not await store.scan("outbox/")
@@ -55,7 +49,7 @@ async def test_two_approve_clicks_on_two_replicas_decide_once(tmp_path: Path, pg
             await poll(delivered)
             notices = await inbox_about(store, TEACHER, request_id)
             assert [r.value["message"]["title"] for r in notices] == [f"Approved: {request_id}"]
-            cards = await inbox_about(store, APPROVER, request_id)
+            cards = await inbox_about(store, DEPUTY, request_id)
             assert len(cards) == 1  # the approver's card, updated in place, not posted twice
         # Over the rounds the two replicas did collide, and the loser computed its turn again.
         assert a.log_count("turn retried after a concurrent change") + \

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Application, build_application
-from bot.config import Config
+from bot.app import Application
 from bot.web_server import build_web_app
-from storage.tinydb_store import TinyDBStorage
-from tests.server.serve_process import ServerProcess
+from testing.server.application import make_application
+from testing.server.playground import browser
+from testing.server.serve_process import ServerProcess
+
+__all__ = ["browser"]  # the browser tests' fixture, found by pytest here
 
 
 @pytest.fixture
@@ -28,12 +30,6 @@ def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in started:
         server.kill()
-
-
-async def make_application(tmp_path: Path, **settings: str) -> Application:
-    config = Config(settings)
-    storage = TinyDBStorage(tmp_path / "db" / "policybot.json")
-    return await build_application(config, storage=storage)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.web_server import build_web_app
-from tests.server.conftest import make_application
-from tests.server.serve_process import ServerProcess
+from testing.server.application import make_application
+from testing.server.serve_process import ServerProcess
 
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-abcdefghij", "SLACK_SIGNING_SECRET": "abcdef1234567890",
          # Nothing may reach the real Slack from a test: a closed local port instead.

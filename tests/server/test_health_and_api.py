@@ -10,9 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import Application
 from bot.health import product_version
 from bot.web_server import build_web_app
-
-TEACHER = "daniel.osei@northbrook.example"
-HEAD = "joanne.clarke@northbrook.example"
+from testing.staff import DEPUTY, HEAD
 
 
 async def test_healthz_reports_storage_adapters_and_version(playground_client: TestClient):
@@ -83,7 +81,7 @@ async def test_directory_lists_people_with_school_and_roles(playground_client: T
     people = {p["email"]: p for p in body["people"]}
     assert people[HEAD] == {"email": HEAD, "name": "Joanne Clarke",
                             "school": "Oakfield Primary", "roles": ["headteacher"]}
-    assert TEACHER in people
+    assert DEPUTY in people
 
 
 async def test_the_page_and_its_files_are_served_with_a_strict_policy(
@@ -103,7 +101,7 @@ async def test_a_turn_answers_and_delivers_to_the_other_persons_inbox(
 ):
     async def turn(**payload: object) -> dict:
         response = await playground_client.post("/playground/api/turn",
-                                                json={"as": TEACHER, **payload})
+                                                json={"as": DEPUTY, **payload})
         assert response.status == 200
         return await response.json()
 
@@ -128,7 +126,7 @@ async def test_a_turn_answers_and_delivers_to_the_other_persons_inbox(
     body = await pressed.json()
     assert body["replace"]["actions"] == []  # the card now shows the decision
     mine = await (await playground_client.get("/playground/api/requests",
-                                              params={"as": TEACHER})).json()
+                                              params={"as": DEPUTY})).json()
     assert any("approved" in m.get("title", "") for m in mine["replies"])
 
 
@@ -138,19 +136,19 @@ async def test_bad_turns_get_a_clear_400_and_change_nothing(
     before = sorted(p.name for p in (tmp_path / "db").iterdir())
     cases = [
         ({"text": "hello"}, "'as'"),
-        ({"as": TEACHER}, "exactly one"),
-        ({"as": TEACHER, "text": "a", "press": {"name": "approve"}}, "exactly one"),
-        ({"as": TEACHER, "press": {"name": "delete_everything"}}, "press.name"),
-        ({"as": TEACHER, "choice": {"token": 3}}, "choice.token"),
-        ({"as": TEACHER, "choice": {"token": "q1", "values": "personal"}}, "choice.values"),
-        ({"as": TEACHER, "text": "x" * 20_001}, "too long"),
+        ({"as": DEPUTY}, "exactly one"),
+        ({"as": DEPUTY, "text": "a", "press": {"name": "approve"}}, "exactly one"),
+        ({"as": DEPUTY, "press": {"name": "delete_everything"}}, "press.name"),
+        ({"as": DEPUTY, "choice": {"token": 3}}, "choice.token"),
+        ({"as": DEPUTY, "choice": {"token": "q1", "values": "personal"}}, "choice.values"),
+        ({"as": DEPUTY, "text": "x" * 20_001}, "too long"),
         ([1, 2], "JSON object"),
     ]
     for payload, expected in cases:
         response = await playground_client.post("/playground/api/turn", json=payload)
         assert response.status == 400, payload
         assert expected in (await response.json())["error"]
-    form = await playground_client.post("/playground/api/turn", data={"as": TEACHER})
+    form = await playground_client.post("/playground/api/turn", data={"as": DEPUTY})
     assert form.status == 415  # a form posted by another web page is not a turn
     broken = await playground_client.post("/playground/api/turn", data="{",
                                           headers={"Content-Type": "application/json"})

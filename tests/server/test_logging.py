@@ -18,10 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.config import Config
 from bot.logging_setup import REDACTED, Redactor, configure_logging, reset_logging
 from bot.web_server import build_web_app
-from tests.server.conftest import make_application
-from tests.server.serve_process import ServerProcess
+from testing.server.application import make_application
+from testing.server.serve_process import ServerProcess
+from testing.staff import DEPUTY
 
-TEACHER = "daniel.osei@northbrook.example"
 DRAFT_MARKER = "Zephyrine-Q7 relay team photos"
 SLACK_TOKEN = "xoxb-2222-3333-SECRETbotTOKEN"
 SIGNING_SECRET = "f00dfacecafe0123456789signing"
@@ -36,11 +36,11 @@ def _turn(url: str, payload: dict) -> dict:
 
 def _journey(url: str) -> None:
     """A teacher's post that needs approval, with a marker in the draft, then approved."""
-    _turn(url, {"as": TEACHER, "text": "check a post"})
-    reply = _turn(url, {"as": TEACHER, "text": DRAFT_MARKER})
+    _turn(url, {"as": DEPUTY, "text": "check a post"})
+    reply = _turn(url, {"as": DEPUTY, "text": DRAFT_MARKER})
     for values in (["personal"], ["consent"]):
         token = reply["replies"][-1]["token"]
-        reply = _turn(url, {"as": TEACHER, "choice": {"token": token, "values": values}})
+        reply = _turn(url, {"as": DEPUTY, "choice": {"token": token, "values": values}})
     assert any(m.get("title") == "Needs approval: request SM-0001" for m in reply["replies"])
     reply = _turn(url, {"as": "joanne.clarke@northbrook.example",
                         "press": {"name": "reject", "request_id": "SM-0001",

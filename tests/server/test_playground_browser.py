@@ -7,51 +7,17 @@ Playwright; nothing is downloaded or installed at run time.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.server.serve_process import ServerProcess
+from testing.server.playground import STEP_TIMEOUT_MS, click_option, open_question, transcript
+from testing.server.serve_process import ServerProcess
+from testing.staff import DEPUTY, HEAD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
-TEACHER = "daniel.osei@northbrook.example"
-HEAD = "joanne.clarke@northbrook.example"
 # Markup in a draft must show as typed, never become part of the page.
 DRAFT = "Sports day photos of our year 5 relay team <b>so fast</b>, well done everyone who ran!"
-STEP_TIMEOUT_MS = 15_000
-ANSWERED = re.compile(r"\banswered\b")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def transcript(page: Page) -> Locator:
-    return page.locator("#transcripts .transcript:not([hidden])")
-
-
-def open_question(page: Page, prompt: str) -> Locator:
-    """The question now waiting for an answer, which must be the one asking ``prompt``."""
-    expect(transcript(page).locator(".question:not(.answered)").last).to_contain_text(prompt)
-    # Pinned by its text: "the last open question" moves on once this one is answered.
-    return transcript(page).locator(".question", has_text=prompt).last
-
-
-def click_option(page: Page, prompt: str, label: str) -> None:
-    question = open_question(page, prompt)
-    question.get_by_role("button", name=label, exact=True).click()
-    expect(question).to_have_class(ANSWERED)
 
 
 def test_teacher_asks_headteacher_approves_teacher_sees_outcome(
@@ -66,7 +32,7 @@ def test_teacher_asks_headteacher_approves_teacher_sees_outcome(
     page.goto(server.url)
 
     # The teacher checks a post: the menu, then each question answered with its controls.
-    page.select_option("#who", TEACHER)
+    page.select_option("#who", DEPUTY)
     expect(transcript(page)).to_contain_text("What would you like to do?")
     transcript(page).get_by_role("button", name="Check a post").click()
     open_question(page, "Paste the text of your post")
@@ -93,7 +59,7 @@ def test_teacher_asks_headteacher_approves_teacher_sees_outcome(
     expect(decided.get_by_role("button", name="Approve")).to_have_count(0)
 
     # Back to the teacher: the outcome is in his inbox and in his requests.
-    page.select_option("#who", TEACHER)
+    page.select_option("#who", DEPUTY)
     expect(page.locator("#inbox .card", has_text="Approved: SM-0001")).to_contain_text(
         "Joanne Clarke approved your post")
     expect(page.locator("#requests")).to_contain_text("SM-0001 · Post check: approved")

@@ -15,16 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.server.serve_process import ServerProcess
-from tests.server.test_playground_browser import (
-    HEAD,
-    STEP_TIMEOUT_MS,
-    TEACHER,
-    browser,  # noqa: F401 (the fixture)
-    click_option,
-    open_question,
-    transcript,
-)
+from testing.server.playground import STEP_TIMEOUT_MS, click_option, open_question, transcript
+from testing.server.serve_process import ServerProcess
+from testing.staff import DEPUTY, HEAD
 
 ARTIFACTS = Path(os.environ.get("POLICYBOT_TEST_ARTIFACTS")
                  or Path(__file__).resolve().parents[2] / "test-artifacts") / "playground"
@@ -58,7 +51,7 @@ def keep(page: Page, locator_card, name: str) -> None:  # type: ignore[no-untype
 
 @pytest.mark.parametrize("size", sorted(WIDTHS))
 def test_the_three_outcomes_look_different_and_fit(
-    size: str, browser: Browser, server_process: Callable[..., ServerProcess],  # noqa: F811
+    size: str, browser: Browser, server_process: Callable[..., ServerProcess],
 ) -> None:
     server = server_process()
     page = browser.new_page(viewport=WIDTHS[size])
@@ -69,7 +62,7 @@ def test_the_three_outcomes_look_different_and_fit(
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(server.url)
-    page.select_option("#who", TEACHER)
+    page.select_option("#who", DEPUTY)
     expect(transcript(page)).to_contain_text("What would you like to do?")
     fits(page)
 

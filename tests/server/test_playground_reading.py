@@ -6,13 +6,13 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-TEACHER = "daniel.osei@northbrook.example"  # Oakfield Primary; line manager Joanne Clarke
-HEAD = "joanne.clarke@northbrook.example"
+from testing.staff import DEPUTY, HEAD
+
 INSULT = "Honestly the new head at our place hasn't got a clue, staff morale is on the floor"
 
 
 async def turn(client: TestClient, **payload: Any) -> dict[str, Any]:
-    response = await client.post("/playground/api/turn", json={"as": TEACHER, **payload})
+    response = await client.post("/playground/api/turn", json={"as": DEPUTY, **payload})
     assert response.status == 200
     body: dict[str, Any] = await response.json()
     return body

@@ -13,14 +13,11 @@ from bot.due_work.pending_steps import timings_from
 from bot.due_work.runner import DueWork
 from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
-
-TEACHER = "daniel.osei@northbrook.example"
-HEAD = "joanne.clarke@northbrook.example"
-CEO = "helen.whitfield@northbrook.example"  # Joanne's line manager
+from testing.staff import CEO, DEPUTY, HEAD
 
 
 async def _turn(client: TestClient, **payload: Any) -> dict[str, Any]:
-    response = await client.post("/playground/api/turn", json={"as": TEACHER, **payload})
+    response = await client.post("/playground/api/turn", json={"as": DEPUTY, **payload})
     assert response.status == 200
     body: dict[str, Any] = await response.json()
     return body

@@ -22,9 +22,9 @@ from bot.serving_plan import Refused, is_loopback, plan_serving
 from bot.settings import BY_NAME
 from bot.web_server import CUT_OFF_SECONDS, GRACE_SECONDS, STOP_BUDGET_SECONDS
 from storage.tinydb_store import TinyDBStorage
-from tests.server.serve_process import ServerProcess, run_serve
+from testing.server.serve_process import ServerProcess, run_serve
+from testing.staff import DEPUTY
 
-TEACHER = "daniel.osei@northbrook.example"
 TOKEN = "xoxb-1111-2222-abcdefSECRETtoken"
 
 
@@ -152,7 +152,7 @@ async def test_sigterm_finishes_the_request_in_flight_and_closes_storage(
 ):
     server = server_process(LOG_LEVEL="DEBUG")
     split = urlsplit(server.url)
-    body = json.dumps({"as": TEACHER, "text": "check a post", "event_id": "in-flight-1"})
+    body = json.dumps({"as": DEPUTY, "text": "check a post", "event_id": "in-flight-1"})
     head = (f"POST /playground/api/turn HTTP/1.1\r\nHost: {split.netloc}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Connection: close\r\n\r\n")
@@ -179,6 +179,6 @@ async def test_sigterm_finishes_the_request_in_flight_and_closes_storage(
     assert await asyncio.to_thread(server.proc.wait, 20) == 0
     assert any("stopped" in line for line in server.stderr)
     storage = TinyDBStorage(tmp_path / "db" / "policybot.json")
-    state = await storage.get(f"conversation/{TEACHER}")
+    state = await storage.get(f"conversation/{DEPUTY}")
     assert state is not None and state.value["flow"] == "check_post"
     await storage.close()

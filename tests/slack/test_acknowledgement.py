@@ -6,12 +6,13 @@ the bot answers Slack, before any reply has gone out.
 
 from __future__ import annotations
 
-from tests.slack.conftest import DANIEL, LUCY, SOPHIE
-from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import OPINION, PASTE, ask_to_post, record
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, PASTE, ask_to_post, record
+from testing.slack.world import DANIEL, LUCY, SOPHIE
+from testing.staff import TEACHER
 
 SORRY = "Sorry, something went wrong on my side"
-SOPHIES_STATE = "conversation/sophie.bennett@northbrook.example"
+SOPHIES_STATE = f"conversation/{TEACHER}"  # Sophie is the sample teacher
 
 
 def dm_event(slack: SlackHarness, user: str, text: str) -> bytes:

@@ -10,8 +10,8 @@ from adapters.slack import blocks, modals
 from adapters.slack.markup import fit_mrkdwn, from_slack, without_mention
 from adapters.slack.reading import typed_in_dm
 from conversations.messages import Action, Card, Option, Question, Text
-from tests.slack.fake_slack import Call
-from tests.slack.limits import assert_within_limits, blocks_problems
+from testing.slack.fake_slack import Call
+from testing.slack.limits import assert_within_limits, blocks_problems
 
 
 def posted(rendered: blocks.Rendered) -> Call:

@@ -6,25 +6,22 @@ after the step was asked, as the scheduler would, and the outbox delivers what i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.due_work.pending_steps import timings_from
 from bot.due_work.runner import DueWork
-from conversations.timefmt import parse
-from conversations.worktime import add_working_hours
-from tests.slack.conftest import DANIEL, JOANNE, SOPHIE
-from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import OPINION, ask_to_post, buttons, header, record
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import (
+    OPINION,
+    ask_to_post,
+    buttons,
+    header,
+    record,
+    reminders_to,
+    working_hours_after_asking,
+)
+from testing.slack.world import DANIEL, JOANNE, SOPHIE
 
 ESCALATED = "Escalated to Joanne Clarke after 72 working hours without a decision."
-
-
-async def working_hours_after_asking(slack: SlackHarness, hours: float) -> datetime:
-    """A minute after ``hours`` working hours from when SM-0001's current step was asked."""
-    asked = parse((await record(slack, "SM-0001"))["steps"][0]["asked_at"])
-    due = add_working_hours(asked, hours, timings_from(slack.application.config).holidays)
-    assert due >= asked + timedelta(hours=hours)
-    return due + timedelta(minutes=1)
 
 
 async def run_due_work(slack: SlackHarness, moment: datetime) -> dict[str, int]:
@@ -32,12 +29,6 @@ async def run_due_work(slack: SlackHarness, moment: datetime) -> dict[str, int]:
     await slack.application.flush()
     await slack.settle()
     return report.done
-
-
-def reminders_to(slack: SlackHarness, channel: str) -> list[str]:
-    """Reminders posted with chat.postMessage in ``channel``."""
-    return [c.args["text"] for c in slack.fake.calls_to("chat.postMessage")
-            if c.args["channel"] == channel and c.args["text"].startswith("Reminder:")]
 
 
 async def test_a_reminder_reaches_the_approver_in_slack(slack: SlackHarness) -> None:

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack.conftest import DANIEL, GHOST, SOPHIE, STRANGER
-from tests.slack.harness import SlackHarness, sign
-from tests.slack.test_journeys import OPINION, ask_to_post, header
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, ask_to_post, header
+from testing.slack.signing import sign
+from testing.slack.world import DANIEL, GHOST, SOPHIE, STRANGER
 
 NOT_SET_UP = "you're not set up to use this bot yet"
 

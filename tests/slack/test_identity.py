@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,21 +25,13 @@ from bot.tx import Tx
 from conversations.messages import Outbound, Text
 from conversations.people import Person
 from storage.tinydb_store import TinyDBStorage
-from tests.slack.conftest import DIRECTORY_CSV, IMRAN, slack_config
-from tests.slack.fake_slack import FakeSlack
+from testing.clock import Clock
+from testing.slack.fake_slack import FakeSlack
+from testing.slack.world import DIRECTORY_CSV, IMRAN, slack_config
+from testing.staff import OTHER_TEACHER
 
-IMRANS_EMAIL = "imran.hussain@northbrook.example"  # Slack knows him by email only
+IMRANS_EMAIL = OTHER_TEACHER  # Slack knows him by email only
 MARGARETS_EMAIL = "margaret.doyle@northbrook.example"  # Slack doesn't know her
-
-
-class Clock:
-    """Real time, moved forward when a test says so (the outbox's claims expire)."""
-
-    def __init__(self) -> None:
-        self.ahead = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.ahead
 
 
 @dataclass
@@ -109,7 +101,7 @@ async def test_a_passing_failure_keeps_the_message_for_slack(
     assert await quiet.waiting() == 1  # kept, to be tried again
     assert not await quiet.application.inbox.messages(IMRANS_EMAIL)
 
-    quiet.clock.ahead = timedelta(minutes=10)  # past any claim or back-off
+    quiet.clock.advance(timedelta(minutes=10))  # past any claim or back-off
     assert await quiet.application.flush() == 1
     assert await quiet.waiting() == 0
     [posted] = fake.in_channel("D" + IMRAN)

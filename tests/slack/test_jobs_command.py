@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot import commands
-from tests.slack.conftest import DANIEL, SOPHIE, slack_config
-from tests.slack.harness import SlackHarness
-from tests.slack.test_due_work import reminders_to, working_hours_after_asking
-from tests.slack.test_journeys import OPINION, ask_to_post
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, ask_to_post, reminders_to, working_hours_after_asking
+from testing.slack.world import DANIEL, SOPHIE, slack_config
 
 
 async def test_jobs_run_reaches_the_approver_in_slack_and_a_dry_run_sends_nothing(
@@ -31,10 +30,16 @@ async def test_jobs_run_reaches_the_approver_in_slack_and_a_dry_run_sends_nothin
 
     assert await commands.jobs(config, "run", moment) == 0
     said = capsys.readouterr().out
-    assert "reminded: 1" in said and "messages left" not in said
+    assert "reminded: 1" in said
     [reminder] = reminders_to(slack, daniel.dm)
     assert reminder.startswith("Reminder: Sophie Bennett's request SM-0001")
-    assert await slack.application.storage.scan("outbox/") == []
+    # Whatever else is due as of that moment (a digest, the policy review notice) may be for
+    # people who use Teams: it stays queued for the server. Nothing for a Slack user does.
+    queued = {r.value["to"] for _, r in await slack.application.storage.scan("outbox/")}
+    assert not queued & {"daniel.osei@northbrook.example", "sophie.bennett@northbrook.example"}
+    slack_people = {p.email for p in (await slack.application.directory.snapshot()).people()
+                    if p.platform_id("slack")}
+    assert not queued & slack_people
 
 
 async def test_jobs_run_without_slack_settings_leaves_slack_messages_queued(

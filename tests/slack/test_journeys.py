@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.slack.conftest import DANIEL, IMRAN, JOANNE, LUCY, SIOBHAN, SOPHIE
-from tests.slack.fake_slack import Posted
-from tests.slack.harness import SlackHarness, SlackUser
-from tests.slack.limits import assert_within_limits
-
-# Words that make a draft an opinion that could be taken as the school's (4.2): the bot reads
-# them and the post needs the line manager's approval.
-OPINION = "Speaking as head of year, "
-PASTE = ("Paste the text of your post. For a picture, video or link, describe it or paste the "
-         "link (and any caption).")
-
-
-async def ask_to_post(user: SlackUser, draft: str) -> None:
-    """A post that needs the line manager's approval (the draft shows an opinion that could
-    be taken as the school's, and goes on a personal account): one answer after the draft."""
-    assert draft.startswith(OPINION)
-    await user.say("can I post this?")
-    await user.say(draft)
-    await user.press("My own personal account")
+from testing.slack.fake_slack import Posted
+from testing.slack.harness import SlackHarness, SlackUser
+from testing.slack.journeys import OPINION, PASTE, ask_to_post, buttons, header, record
+from testing.slack.limits import assert_within_limits
+from testing.slack.world import DANIEL, IMRAN, JOANNE, LUCY, SIOBHAN, SOPHIE
 
 
 def slack_escaped_texts(user: SlackUser) -> str:
     return user.texts().replace("&amp;", "&")
-
-
-def buttons(message: Posted) -> list[str]:
-    return [e["text"]["text"] for b in message.blocks if b["type"] == "actions"
-            for e in b["elements"] if e.get("type") == "button"]
-
-
-def header(message: Posted) -> str:
-    return next((b["text"]["text"] for b in message.blocks if b["type"] == "header"), "")
-
-
-async def record(slack: SlackHarness, request_id: str) -> dict[str, Any]:
-    found = await slack.application.storage.get(f"request/{request_id}")
-    assert found is not None
-    return found.value
 
 
 async def test_full_journey_from_dm_to_approval(slack: SlackHarness) -> None:

@@ -8,10 +8,10 @@ import pytest
 
 from adapters.slack.manifest import build_manifest
 from bot.cli import main
-from tests.slack.conftest import SOPHIE
-from tests.slack.fake_slack import BOT_USER
-from tests.slack.harness import SlackHarness
-from tests.slack.test_journeys import OPINION, ask_to_post
+from testing.slack.fake_slack import BOT_USER
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import OPINION, ask_to_post
+from testing.slack.world import SOPHIE
 
 # What each Web API method and event needs (Slack's method and event reference pages).
 METHOD_SCOPES: dict[str, set[str]] = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.slack.conftest import DANIEL, SOPHIE
-from tests.slack.harness import SlackHarness
-from tests.slack.limits import assert_within_limits
-from tests.slack.test_journeys import buttons, header, record
+from testing.slack.harness import SlackHarness
+from testing.slack.journeys import buttons, header, record
+from testing.slack.limits import assert_within_limits
+from testing.slack.world import DANIEL, SOPHIE
 
 INSULT = "Honestly the new head at our place hasn't got a clue, staff morale is on the floor"
 

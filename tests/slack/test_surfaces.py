@@ -11,10 +11,10 @@ from adapters.slack import setup_slack, start_socket_mode
 from bot.app import build_application
 from bot.port import ApplicationPort
 from storage.tinydb_store import TinyDBStorage
-from tests.slack.conftest import DANIEL, SOPHIE, STRANGER, slack_config
-from tests.slack.fake_slack import BOT_USER, FakeSlack
-from tests.slack.harness import SlackHarness, poll
-from tests.slack.test_journeys import OPINION, buttons, header
+from testing.slack.fake_slack import BOT_USER, FakeSlack
+from testing.slack.harness import SlackHarness, poll
+from testing.slack.journeys import OPINION, buttons, header
+from testing.slack.world import DANIEL, SOPHIE, STRANGER, slack_config
 
 MENU = ["Check a post", "New account", "Report a concern", "My requests", "Pending for me"]
 
@@ -74,7 +74,7 @@ async def test_a_mention_is_answered_in_a_dm_not_in_the_channel(slack: SlackHarn
 
 
 async def test_pending_for_me_lists_cards_that_can_be_decided(slack: SlackHarness) -> None:
-    from tests.slack.test_journeys import ask_to_post
+    from testing.slack.journeys import ask_to_post
 
     sophie, daniel = slack.user(SOPHIE), slack.user(DANIEL)
     await ask_to_post(sophie, OPINION + "I think the new bus timetable works")

@@ -16,18 +16,12 @@ from aiohttp import web
 from adapters.teams import setup_teams
 from bot.config import Config
 from storage.tinydb_store import TinyDBStorage
-from tests.teams.conftest import APP_ID, _application, serving
-from tests.teams.fake_connector import FakeConnector
-from tests.teams.fake_token_issuer import FakeTokenIssuer
-from tests.teams.flows import (
-    HEAD,
-    OPINION,
-    TEACHER,
-    WHERE_ONLY,
-    approver_card,
-    ask_for_approval,
-)
-from tests.teams.harness import TeamsUser, TeamsWorld, texts_of, written
+from testing.staff import DEPUTY, HEAD
+from testing.teams.fake_connector import FakeConnector
+from testing.teams.fake_token_issuer import FakeTokenIssuer
+from testing.teams.flows import OPINION, WHERE_ONLY, approver_card, ask_for_approval
+from testing.teams.harness import TeamsUser, TeamsWorld, texts_of, written
+from testing.teams.world import APP_ID, make_application, serving
 
 
 def _not_activities(user: TeamsUser) -> list[tuple[bytes, str]]:
@@ -45,7 +39,7 @@ def _not_activities(user: TeamsUser) -> list[tuple[bytes, str]]:
 async def test_without_a_valid_token_the_answer_is_401_whatever_the_body(
     secured: TeamsWorld, token_issuer: FakeTokenIssuer
 ) -> None:
-    daniel = secured.user(TEACHER, "Daniel Osei")
+    daniel = secured.user(DEPUTY, "Daniel Osei")
     url = secured.connector.url
     refused = [
         {}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer a.b.c"},
@@ -69,7 +63,7 @@ async def test_without_a_valid_token_the_answer_is_401_whatever_the_body(
 async def test_a_token_for_another_service_url_is_refused(
     secured: TeamsWorld, token_issuer: FakeTokenIssuer
 ) -> None:
-    daniel = secured.user(TEACHER, "Daniel Osei")
+    daniel = secured.user(DEPUTY, "Daniel Osei")
     headers = token_issuer.header(APP_ID, "https://smba.elsewhere.example/")
     status, _ = await secured.post(daniel.activity("message", text="hello"), headers=headers)
     assert status == 401
@@ -80,7 +74,7 @@ async def test_a_token_for_another_service_url_is_refused(
 async def test_an_authenticated_request_that_is_not_an_activity_gets_a_4xx(
     secured: TeamsWorld, token_issuer: FakeTokenIssuer
 ) -> None:
-    daniel = secured.user(TEACHER, "Daniel Osei")
+    daniel = secured.user(DEPUTY, "Daniel Osei")
     headers = token_issuer.header(APP_ID, secured.connector.url)
     expected = ["not valid JSON", "JSON object", "no sender", "JSON", ""]
     for (raw, content_type), why in zip(_not_activities(daniel), expected, strict=True):
@@ -93,7 +87,7 @@ async def test_an_authenticated_request_that_is_not_an_activity_gets_a_4xx(
 
 
 async def test_the_endpoint_is_off_without_an_app_id(tmp_path: Path) -> None:
-    app = await _application(tmp_path, {})
+    app = await make_application(tmp_path, {})
     web_app = web.Application()
     await setup_teams(web_app, app, app.config)
     assert not [r for r in web_app.router.routes() if r.resource and
@@ -104,7 +98,7 @@ async def test_the_endpoint_is_off_without_an_app_id(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "teams.example.org"])
 async def test_emulator_mode_refuses_a_non_loopback_address(tmp_path: Path, host: str) -> None:
-    app = await _application(tmp_path, {})
+    app = await make_application(tmp_path, {})
     with pytest.raises(ValueError, match="loopback"):
         await setup_teams(web.Application(), app, Config({}), emulator=True, host=host)
     await app.close()
@@ -115,7 +109,7 @@ def _without(body: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 async def test_malformed_activities_get_a_4xx_and_change_nothing(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     good = daniel.activity("message", text="hello")
     cases: list[tuple[bytes | None, dict[str, Any] | list[Any] | None, str]] = [
         (b"{not json", None, "not valid JSON"),
@@ -145,7 +139,7 @@ async def test_malformed_activities_get_a_4xx_and_change_nothing(world: TeamsWor
 
 
 async def test_a_bad_invoke_gets_a_400_and_changes_nothing(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     await daniel.say("hello")
     before = await written(world.app.storage)
     for value in (None, "x", {"action": "x"}, {"action": {"type": "Action.Submit"}}):
@@ -172,7 +166,7 @@ async def test_someone_not_in_the_directory_is_told_whom_to_contact(world: Teams
 
 
 async def test_a_10000_character_message_is_handled(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
     draft = (OPINION + "we had a wonderful day. " * 420)[:10_000]
@@ -189,7 +183,7 @@ async def test_a_10000_character_message_is_handled(world: TeamsWorld) -> None:
 async def test_a_draft_too_big_for_a_card_is_shortened_but_kept_whole(
     world: TeamsWorld,
 ) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
     draft = OPINION + "Ünïcödé paragraph with “quotes” and \\ slashes.\n" * 1500  # ~80 KB
@@ -203,10 +197,10 @@ async def test_a_draft_too_big_for_a_card_is_shortened_but_kept_whole(
 
 
 async def test_replies_that_cannot_be_sent_in_the_turn_arrive_later(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     world.connector.outage[daniel.conversation_id] = 1  # the first reply fails to send
     assert await daniel.say("check a post") == 201
-    state = await world.app.storage.get(f"conversation/{TEACHER}")
+    state = await world.app.storage.get(f"conversation/{DEPUTY}")
     assert state is not None and state.value["flow"] == "check_post"  # the turn stands
     # The outbox delivers the replies instead; never an apology for a turn that was applied.
     question = await world.until(lambda: [c for c in daniel.received()
@@ -223,9 +217,9 @@ async def test_a_failure_before_the_turn_gets_an_apology_and_changes_nothing(
 ) -> None:
     db = tmp_path / "db"
     db.mkdir()
-    app = await _application(db, {})
+    app = await make_application(db, {})
     async with serving(app, connector, emulator=True) as world:
-        daniel = world.user(TEACHER, "Daniel Osei")
+        daniel = world.user(DEPUTY, "Daniel Osei")
         db.rename(tmp_path / "moved")  # the storage cannot be written for now
         try:
             status, text = await daniel.send(daniel.activity("message", text="check a post"))

@@ -8,10 +8,9 @@ import pytest
 
 from adapters.teams import cards
 from conversations.messages import Action, Card, Choice, Option, Press, Question, Text
-from tests.teams.flows import CEO, HEAD, TEACHER, answer, approver_card, ask_for_approval
-from tests.teams.harness import TeamsWorld, button, schema_errors, texts_of
-
-DPO = "siobhan.murphy@northbrook.example"
+from testing.staff import CEO, DEPUTY, DPO, HEAD
+from testing.teams.flows import answer, approver_card, ask_for_approval
+from testing.teams.harness import TeamsWorld, button, schema_errors, texts_of
 
 
 def element_types(card: dict[str, Any]) -> set[str]:
@@ -32,7 +31,7 @@ def element_types(card: dict[str, Any]) -> set[str]:
 
 
 async def test_every_card_of_every_journey_validates(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     dpo = world.user(DPO, "Siobhan Murphy")
     await daniel.install()

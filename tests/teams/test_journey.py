@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from storage.base import Storage
-from tests.teams.flows import (
-    CEO,
-    DRAFT,
-    HEAD,
-    TEACHER,
-    answer,
-    approver_card,
-    ask_for_approval,
-    question_call,
-)
-from tests.teams.harness import TeamsWorld, button, texts_of
+from testing.staff import CEO, DEPUTY, HEAD
+from testing.teams.flows import DRAFT, answer, approver_card, ask_for_approval, question_call
+from testing.teams.harness import TeamsWorld, button, texts_of
 
 
 async def request_status(storage: Storage, request_id: str = "SM-0001") -> str:
@@ -23,7 +15,7 @@ async def request_status(storage: Storage, request_id: str = "SM-0001") -> str:
 
 
 async def test_full_journey_from_message_to_decision(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     assert await joanne.install() == 201  # saves her chat: she can be messaged later
     assert "What would you like to do?" in joanne.said()
@@ -74,7 +66,7 @@ async def test_full_journey_from_message_to_decision(world: TeamsWorld) -> None:
 
 
 async def test_rejection_needs_a_reason_and_reaches_the_requester(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
     await ask_for_approval(daniel)
@@ -101,7 +93,7 @@ async def test_rejection_needs_a_reason_and_reaches_the_requester(world: TeamsWo
 
 
 async def test_a_press_by_someone_else_is_refused_and_recorded(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     helen = world.user(CEO, "Helen Whitfield")
     await joanne.say("hello")
@@ -123,7 +115,7 @@ async def test_a_press_by_someone_else_is_refused_and_recorded(world: TeamsWorld
 
 
 async def test_an_old_question_pressed_again_changes_nothing(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     await daniel.say("can I post this?")
     await daniel.say(DRAFT)
     where = question_call(daniel)
@@ -135,12 +127,12 @@ async def test_an_old_question_pressed_again_changes_nothing(world: TeamsWorld) 
     assert response["type"] == "application/vnd.microsoft.activity.message"
     assert "already been answered" in response["value"]
     assert len(world.connector.updates()) == updates_before
-    state = await world.app.storage.get(f"conversation/{TEACHER}")
+    state = await world.app.storage.get(f"conversation/{DEPUTY}")
     assert state is not None and state.value["answers"]["channel"] == ["personal"]
 
 
 async def test_welcome_on_install_offers_the_flows_once(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     assert await daniel.install() == 201
     update = daniel.activity("conversationUpdate",
                              membersAdded=[{"id": "28:policybot-app"}])
@@ -155,29 +147,29 @@ async def test_welcome_on_install_offers_the_flows_once(world: TeamsWorld) -> No
     response = await daniel.execute(button(menus[0].card, "Check a post"))
     assert response["statusCode"] == 200
     assert "Paste the text of your post" in daniel.said()
-    reference = await world.app.storage.get(f"teamsref/{TEACHER}")
+    reference = await world.app.storage.get(f"teamsref/{DEPUTY}")
     assert reference is not None
     assert reference.value["reference"]["conversation"]["id"] == daniel.conversation_id
-    presence = await world.app.storage.get(f"presence/{TEACHER}")
+    presence = await world.app.storage.get(f"presence/{DEPUTY}")
     assert presence is not None and presence.value["platform"] == "teams"
 
 
 async def test_an_activity_delivered_twice_is_applied_once(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     await daniel.say("can I post this?")
     message = daniel.activity("message", text=DRAFT)
     assert (await daniel.send(message))[0] == 201
     sent_before = len(daniel.received())
     assert (await daniel.send(message))[0] == 201  # Teams retried the same activity
     assert len(daniel.received()) == sent_before
-    state = await world.app.storage.get(f"conversation/{TEACHER}")
+    state = await world.app.storage.get(f"conversation/{DEPUTY}")
     assert state is not None and state.value["answers"]["draft"] == [DRAFT]
     assert state.value["asked"] == "channel"
 
 
 async def test_the_same_activity_id_in_two_chats_is_two_turns(world: TeamsWorld) -> None:
     # Teams' activity ids are unique only within a conversation.
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     for user in (daniel, joanne):
         assert (await user.send(user.activity("message", text="check a post", id="1")))[0] == 201

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from conversations.messages import Card, Choice, Message, Press, Question, Turn, TurnResult
 from conversations.people import Person
-from tests.teams.flows import CEO, DRAFT, HEAD, TEACHER, approver_card, ask_for_approval
-from tests.teams.harness import TeamsWorld, button, texts_of
+from testing.staff import CEO, DEPUTY, HEAD
+from testing.teams.flows import DRAFT, approver_card, ask_for_approval
+from testing.teams.harness import TeamsWorld, button, texts_of
 
 HEADER = "email,name,school,line_manager_email,roles,slack_user_id,teams_aad_object_id"
 JOANNE_ON_TEAMS = (f"{HEAD},Joanne Clarke,Oakfield Primary,{CEO},headteacher,,aad-joanne\n")
@@ -49,9 +50,9 @@ async def test_a_slack_requester_s_approver_on_teams_gets_the_teams_card(
     assert report.ok, report.errors
     helen = world.user(CEO, "Helen Whitfield")
     await helen.say("hello")  # the bot has seen the trust's tenant and service URL
-    await world.app.outbox.note_presence(TEACHER, "slack")
+    await world.app.outbox.note_presence(DEPUTY, "slack")
 
-    result = await core_check_post(world, TEACHER)
+    result = await core_check_post(world, DEPUTY)
     assert any(isinstance(m, Card) and "SM-0001" in m.title for m in result.replies)
 
     # Joanne never wrote to the bot: a 1:1 chat is opened with her Azure AD id and tenant.
@@ -69,7 +70,7 @@ async def test_a_slack_requester_s_approver_on_teams_gets_the_teams_card(
     assert "approved by Joanne Clarke" in texts_of(response["value"])
     # The directory's Teams id identified her: no member lookup was needed.
     assert len(world.connector.member_lookups()) == lookups_before
-    await world.until(lambda: slack.cards_for(TEACHER, "Approved: SM-0001"))
+    await world.until(lambda: slack.cards_for(DEPUTY, "Approved: SM-0001"))
     await world.until(lambda: [u for u in world.connector.updates(joanne.conversation_id)
                                if u.activity_id == card_call.activity_id])
     assert not [c for c in world.connector.sent() if "Approved: SM-0001" in str(c.body)]
@@ -81,7 +82,7 @@ async def test_a_teams_requester_s_approver_on_slack_decides_there(world: TeamsW
     slack = OtherPlatform()
     world.app.outbox.register(slack)
     await world.app.outbox.note_presence(HEAD, "slack")
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     await ask_for_approval(daniel)
 
     cards = await world.until(lambda: slack.cards_for(HEAD, "Approval needed: SM-0001"))
@@ -97,7 +98,7 @@ async def test_a_teams_requester_s_approver_on_slack_decides_there(world: TeamsW
 async def test_a_connector_outage_delays_the_approver_card_but_does_not_lose_it(
     world: TeamsWorld,
 ) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
     world.connector.outage[joanne.conversation_id] = 2

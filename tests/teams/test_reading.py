@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from tests.teams.flows import HEAD, TEACHER, answer, approver_card
-from tests.teams.harness import TeamsWorld, button, schema_errors, texts_of
+from testing.staff import DEPUTY, HEAD
+from testing.teams.flows import answer, approver_card
+from testing.teams.harness import TeamsWorld, button, schema_errors, texts_of
 
 INSULT = "Honestly the new head at our place hasn't got a clue, staff morale is on the floor"
 
 
 async def test_an_insult_is_refused_at_once_quoting_the_words_and_the_clause(
         world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     assert await daniel.say("can I post this?") == 201
     assert await daniel.say(INSULT) == 201
     refusal = daniel.last_card("Not permitted")
@@ -24,7 +25,7 @@ async def test_an_insult_is_refused_at_once_quoting_the_words_and_the_clause(
 
 async def test_a_plainly_personal_post_is_answered_after_one_question(
         world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     await daniel.say("can I post this?")
     await daniel.say("Leeds lost again, worst defending I've ever seen. Back to the allotment")
     await answer(daniel, "My own personal account")
@@ -36,7 +37,7 @@ async def test_a_plainly_personal_post_is_answered_after_one_question(
 
 async def test_a_disputed_finding_goes_to_the_line_manager_with_the_reason(
         world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")  # Daniel's line manager
     await joanne.install()
     await daniel.say("can I post this?")
@@ -58,7 +59,7 @@ async def test_a_disputed_finding_goes_to_the_line_manager_with_the_reason(
 
 
 async def test_a_report_about_the_headteacher_never_reaches_her(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     rajesh = world.user("rajesh.patel@northbrook.example", "Rajesh Patel")
     siobhan = world.user("siobhan.murphy@northbrook.example", "Siobhan Murphy")

@@ -13,8 +13,9 @@ from bot.due_work.pending_steps import timings_from
 from bot.due_work.runner import DueWork
 from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
-from tests.teams.flows import CEO, HEAD, TEACHER, approver_card, ask_for_approval
-from tests.teams.harness import TeamsWorld, texts_of
+from testing.staff import CEO, DEPUTY, HEAD
+from testing.teams.flows import approver_card, ask_for_approval
+from testing.teams.harness import TeamsWorld, texts_of
 
 
 async def _step(world: TeamsWorld) -> dict:
@@ -29,7 +30,7 @@ def _after(asked_at: str, hours: float, world: TeamsWorld) -> datetime:
 
 
 async def test_a_teams_approver_is_reminded_then_the_step_escalates(world: TeamsWorld) -> None:
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     helen = world.user(CEO, "Helen Whitfield")
     await joanne.say("hello")  # saves the reference of her chat with the bot
@@ -75,7 +76,7 @@ async def test_due_work_run_from_the_command_line_reaches_teams(world: TeamsWorl
     emulator's, which the fake connector serves; tokens are the SDK's business)."""
     from bot.commands import run_due_work
 
-    daniel = world.user(TEACHER, "Daniel Osei")
+    daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")
     await joanne.say("hello")
     await ask_for_approval(daniel)

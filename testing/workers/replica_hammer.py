@@ -1,6 +1,6 @@
 """One competing process for the storage-level replica tests.
 
-    python -m tests.replicas.hammer URL NAME ROUNDS
+    python -m testing.workers.replica_hammer URL NAME ROUNDS
 
 Waits for a line on standard input (so every process starts together), then for each round
 tries to create ``job/round-N`` (expecting it absent) and to add one to ``meta/counter``

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.teams.fake_connector import Call
-from tests.teams.harness import TeamsUser, button, texts_of
+from testing.teams.fake_connector import Call
+from testing.teams.harness import TeamsUser, button, texts_of
 
-TEACHER = "daniel.osei@northbrook.example"  # Oakfield Primary; line manager: joanne.clarke
-HEAD = "joanne.clarke@northbrook.example"  # headteacher of Oakfield Primary
-CEO = "helen.whitfield@northbrook.example"
 DRAFT = "Proud of our Year 6 choir at the county festival today! [photo of the choir on stage]"
 # The bot reads pictures of school life in the draft: on a personal account, with consent for
 # the pupils shown, they need the headteacher's authorisation (6.6, with 4.1), and Daniel's

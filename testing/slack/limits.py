@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
 
-from tests.slack.fake_slack import MESSAGE_TEXT, TEXT_OBJECTS, Call, text_in
+from testing.slack.fake_slack import MESSAGE_TEXT, TEXT_OBJECTS, Call, text_in
 
 
 def _text(obj: Any) -> str:

@@ -21,7 +21,7 @@ from bot.directory_csv import parse_directory_csv
 from bot.directory_sync.options import options_from
 from bot.directory_sync.run import Network, SyncResult, sync_from_entra
 from conversations.people import Person
-from tests.directory_sync.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph
+from testing.entra.fake_graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeGraph
 
 STAFF_GROUP = "0000a11a-0000-0000-0000-000000000001"
 ROLE_GROUPS = {
@@ -133,3 +133,13 @@ async def queued(app: Application, email: str) -> list[dict]:
     """Messages waiting in the outbox for ``email`` (as stored: JSON)."""
     return [record.value["message"] for _, record in await app.storage.scan("outbox/")
             if record.value["to"] == email]
+
+
+class Waits:
+    """Stands in for asyncio.sleep: records each Retry-After wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)

@@ -17,10 +17,9 @@ import aiohttp
 
 from storage.base import Record
 from storage.postgres_store import PostgresStorage
-from tests.server.serve_process import ServerProcess
+from testing.server.serve_process import ServerProcess
+from testing.staff import TEACHER
 
-TEACHER = "sophie.bennett@northbrook.example"
-APPROVER = "daniel.osei@northbrook.example"  # Sophie's line manager in the sample directory
 # School business on a personal account, shown in the words: the line manager approves it.
 DRAFT = "Oakfield's Christmas fair is this Saturday: well done to Year 4 for the stalls!"
 # Where it goes: the one question the bot asks about this draft.

@@ -1,4 +1,5 @@
-"""Hypothesis strategies for hostile input: junk bodies, broken envelopes, broken CSV files.
+"""Hostile input and what it must not do: junk bodies, broken envelopes and broken CSV files as
+Hypothesis strategies, and checks that nothing was written and nothing internal leaked.
 
 Each "broken" strategy starts from something valid and breaks it in a way the product must
 refuse or ignore, so a test can demand that nothing at all was written.
@@ -14,6 +15,26 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hypothesis import strategies as st
+
+from storage.base import Storage
+
+APP_PASSWORD = "not-a-real-client-secret"
+TENANT_ID = "00000000-0000-0000-0000-000000000001"
+# Never in a response body: what a traceback or an error echoing internals would show.
+LEAKS = ("Traceback", 'File "', APP_PASSWORD)
+
+Snapshot = dict[str, tuple[str, dict]]
+
+
+async def snapshot(storage: Storage) -> Snapshot:
+    """Every stored document with its etag: any write, even of the same value, shows."""
+    return {key: (record.etag, record.value) for key, record in await storage.scan("")}
+
+
+def assert_no_leak(text: str) -> None:
+    for leak in LEAKS:
+        assert leak not in text, f"response body shows {leak!r}: {text[:300]!r}"
+
 
 # Any JSON value, kept small: the interesting part is the shape, not the size.
 json_values = st.recursive(
@@ -135,7 +156,6 @@ def broken_activities(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]
 # -- directory CSV ------------------------------------------------------------------------
 
 HEADER = ["email", "name", "school", "line_manager_email", "roles"]
-CEO = "helen.whitfield@northbrook.example"  # the sample Trust's CEO, already in the store
 VALID_ROWS = [
     ["amir.khan@northbrook.example", "Amir Khan", "Oakfield Primary",
      "joanne.clarke@northbrook.example", ""],

@@ -19,7 +19,7 @@ from aiohttp import ClientSession
 
 from bot.app import Application
 from storage.base import Storage
-from tests.teams.fake_connector import Call, FakeConnector
+from testing.teams.fake_connector import Call, FakeConnector
 
 TENANT = "tenant-1"
 BOT = {"id": "28:policybot-app", "name": "Policy Bot"}

@@ -8,8 +8,6 @@ listeners, the engine and the outbox.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -23,20 +21,12 @@ from aiohttp.test_utils import TestServer
 
 from adapters.slack import SlackAdapter
 from bot.app import Application
-from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack, Posted
+from testing.slack.fake_slack import BOT_USER, TEAM, FakeSlack, Posted
+from testing.slack.signing import sign, slack_escaped
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TOKEN = "xoxb-1111-2222-testtoken"
 SETTLE_TIMEOUT = 15.0
 
 _ids = itertools.count(1)
-
-
-def sign(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    base = b"v0:" + stamp.encode() + b":" + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
 async def poll(condition: Callable[[], Awaitable[bool]], timeout: float = SETTLE_TIMEOUT) -> None:
@@ -214,11 +204,6 @@ class SlackUser:
                                                                 "value": reason}}}}},
         }
         return await self.h.interact(payload)
-
-
-def slack_escaped(text: str) -> str:
-    """Text as Slack sends it in events: &, < and > as entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _pick(element: dict[str, Any]) -> dict[str, Any]:

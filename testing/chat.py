@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Application, build_application
 from bot.config import Config
-from conversations.messages import Card, Choice, Message, Press, Question, Text, Turn, TurnResult
+from conversations.messages import (
+    ActionName,
+    Card,
+    Choice,
+    Message,
+    Press,
+    Question,
+    Text,
+    Turn,
+    TurnResult,
+)
 from storage.tinydb_store import TinyDBStorage
-
-TEACHER = "sophie.bennett@northbrook.example"  # Oakfield; manager: deputy daniel.osei
-DEPUTY = "daniel.osei@northbrook.example"  # Oakfield; manager: headteacher joanne.clarke
-HEAD_OAK = "joanne.clarke@northbrook.example"
-HEAD_RIVER = "andrew.macleod@northbrook.example"
-CEO = "helen.whitfield@northbrook.example"
-GOVERNANCE = "rajesh.patel@northbrook.example"
-DPO = "siobhan.murphy@northbrook.example"
-FINANCE_DIRECTOR = "gareth.llewellyn@northbrook.example"  # Central; manager: CEO
-FINANCE_OFFICER = "chloe.adeyemi@northbrook.example"  # Central; manager: finance director
-COMMS = "tom.hargreaves@northbrook.example"  # Central; manager: CEO
-CHAIR = "alastair.fraser@northbrook.example"  # fallback approver
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+from testing.clock import Clock
 
 
 def text_of(message: Message) -> str:
@@ -57,7 +46,7 @@ class Chat:
         question = self.question
         return await self._go(Turn(self.email, choice=Choice(token or question.token, values)))
 
-    async def press(self, name: str, request_id: str, comment: str = "", value: str = "",
+    async def press(self, name: ActionName, request_id: str, comment: str = "", value: str = "",
                     event_id: str = "") -> TurnResult:
         return await self._go(Turn(self.email, press=Press(name, request_id, value, comment),
                                    event_id=event_id))

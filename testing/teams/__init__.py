@@ -1,0 +1,1 @@
+"""The fake Bot Framework connector and token issuer, and the Teams test world."""
