@@ -2,7 +2,8 @@
 
 This list is the single source for configuration: ``bot.config`` reads the environment with
 it, ``app.json`` must declare exactly these variables (a test checks), and the
-configuration reference in ``docs/operations.md`` is generated from it (``policybot config --markdown``).
+configuration reference in ``docs/operations.md`` is generated from it
+(``policybot config --markdown``).
 """
 
 from __future__ import annotations
