@@ -100,9 +100,7 @@ class FakeGraph:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])  # port 0: the one the system picked
 
     async def close(self) -> None:
         if self._runner is not None:
