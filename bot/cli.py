@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     show = dir_sub.add_parser("show", help="show a person and their approval chain")
     show.add_argument("email")
+    sync = dir_sub.add_parser("sync", help="bring the directory in step with Microsoft Entra ID")
+    sync.add_argument("--from", dest="source", required=True, choices=("entra",),
+                      help="where staff are read from")
+    sync.add_argument("--dry-run", action="store_true", help="print the difference, change nothing")
+    sync.add_argument("--force", action="store_true",
+                      help="apply even when more than POLICYBOT_ENTRA_MAX_REMOVAL_PERCENT leave")
 
     export = sub.add_parser("export", help="write requests and decisions for governance")
     export.add_argument("--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
@@ -160,6 +166,10 @@ async def _run(args: argparse.Namespace) -> int:
         return await commands.chat(config, args.email)
     if args.command == "directory" and args.directory_command == "import":
         return await commands.import_directory(config, Path(args.file))
+    if args.command == "directory" and args.directory_command == "sync":
+        from bot.directory_sync.command import sync_command
+
+        return await sync_command(config, dry_run=args.dry_run, force=args.force)
     if args.command == "directory":
         return await commands.show_person(config, args.email)
     if args.command == "jobs":

@@ -112,3 +112,6 @@ def validate(config: Config) -> None:
             raise ConfigError(f"MICROSOFT_APP_TENANT_ID is required for {app_type}")
     elif config.get("MICROSOFT_APP_PASSWORD"):
         raise ConfigError("MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
+    from bot.directory_sync import options  # imported here: it builds on this module
+
+    options.check(config)

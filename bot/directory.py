@@ -19,6 +19,7 @@ from conversations.people import PeopleIndex, Person
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
 
 __all__ = [
+    "LEFT_AT",
     "META_KEY",
     "PERSON_PREFIX",
     "DirectoryStore",
@@ -32,6 +33,8 @@ __all__ = [
 
 META_KEY = keys.DIRECTORY_META
 PERSON_PREFIX = keys.PERSON
+# Set on the record of someone the Entra sync no longer finds (bot.directory_sync).
+LEFT_AT = "left_at"
 SAMPLE_SOURCE = "sample"
 # Imports are rare and small; a handful of retries covers two admins importing at once.
 _MAX_ATTEMPTS = 5
@@ -88,7 +91,9 @@ class DirectoryStore:
         # than the version we label them with, and the next call just reloads once more.
         meta = await self._storage.get(META_KEY)
         rows = await self._storage.scan(PERSON_PREFIX)
-        return meta, [Person.from_json(record.value) for _, record in rows]
+        # People who have left keep their record (``left_at``), outside the directory.
+        return meta, [Person.from_json(record.value) for _, record in rows
+                      if not record.value.get(LEFT_AT)]
 
     async def snapshot(self) -> PeopleIndex:
         """The current directory; costs one read when nothing changed since the last call."""

@@ -51,6 +51,10 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def valid_email(value: str) -> bool:
+    return bool(_EMAIL.match(value))
+
+
 def _check_header(header: list[str], line: int) -> tuple[list[str], list[RowError]]:
     columns = [c.strip().lower() for c in header]
     errors: list[RowError] = []
@@ -190,6 +194,16 @@ def parse_directory_csv(
     errors.extend(_check_directory(merged, line_of))
     errors.sort(key=lambda e: (e.line == WHOLE_DIRECTORY, e.line))
     return people, errors
+
+
+def check_directory(people: Iterable[Person], line_of: dict[str, int]) -> list[RowError]:
+    """The import's checks on a whole directory built elsewhere (the Entra sync): unknown
+    managers, line-management cycles, a school with no headteacher, no CEO, DPO or Head of
+    Governance and People, ids used twice. ``line_of`` numbers each person so that an
+    error can be traced back to them; it must cover everyone in ``people``."""
+    merged = {p.email: p for p in people}
+    return (_check_managers(list(merged.values()), merged, line_of, set())
+            + _check_directory(merged, line_of))
 
 
 def _check_managers(

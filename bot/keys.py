@@ -40,6 +40,7 @@ AUDIT = "audit/"              # audit/<time>-<random>: one entry of the audit lo
 DIGEST_SENT = "meta/job-digest"
 REVIEW_SENT = "meta/job-review"
 RETENTION_RUN = "meta/job-retention"
+DIRECTORY_SYNC_RUN = "meta/job-directory-sync"  # the day the Entra sync last ran
 RETENTION_CURSOR = "meta/retention"
 
 # -- what each adapter remembers (through the adapter port's notes) --------------------------

@@ -54,6 +54,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLICYBOT_EXPIRY_DAYS", "Days after which a pending request expires.", "14"),
     Setting("POLICYBOT_RETENTION_DAYS", "Days drafts, answers and comments are kept.", "730"),
     Setting("POLICYBOT_HOLIDAYS", "Comma-separated dates (YYYY-MM-DD) that are not working days."),
+    # The staff directory from Microsoft Entra ID (docs/directory.md).
+    Setting("POLICYBOT_ENTRA_TENANT_ID", "Entra tenant to read staff from. Unset: "
+            "MICROSOFT_APP_TENANT_ID."),
+    Setting("POLICYBOT_ENTRA_CLIENT_ID", "App registration that reads staff (User.Read.All, "
+            "GroupMember.Read.All). Unset: MICROSOFT_APP_ID."),
+    Setting("POLICYBOT_ENTRA_CLIENT_SECRET", "Its client secret. Unset: MICROSOFT_APP_PASSWORD, "
+            "unless a certificate is set.", secret=True),
+    Setting("POLICYBOT_ENTRA_CERTIFICATE", "Path of a PEM file with the app's private key and "
+            "certificate, instead of a secret."),
+    Setting("POLICYBOT_ENTRA_STAFF_GROUP", "Object id of the Entra group whose members are the "
+            "staff (e.g. All staff); guests and disabled accounts never count."),
+    Setting("POLICYBOT_ENTRA_SCHOOL_ATTRIBUTE", "User attribute that says where someone works: "
+            "companyName, department, officeLocation or an extension attribute.", "companyName"),
+    Setting("POLICYBOT_ENTRA_SCHOOL_MAP", "Path of a value,school CSV file mapping that "
+            "attribute to the Trust's school names and Central."),
+    Setting("POLICYBOT_ENTRA_ROLE_GROUPS", "Roles from Entra groups: role=group-id pairs, "
+            "comma-separated (e.g. headteacher=...,ceo=...)."),
+    Setting("POLICYBOT_ENTRA_ROLES_FILE", "Path of an email,roles CSV file, for roles not kept "
+            "in Entra groups."),
+    Setting("POLICYBOT_ENTRA_MAX_REMOVAL_PERCENT", "A sync that would mark more than this share "
+            "of the directory as left stops and asks for --force.", "10"),
+    Setting("POLICYBOT_ENTRA_SYNC_AT", "Time of day (HH:MM, UTC) the server syncs the "
+            "directory from Entra. Unset: only by hand."),
+    Setting("POLICYBOT_ENTRA_AUTHORITY_URL", "Microsoft identity platform address (another for "
+            "a national cloud).", "https://login.microsoftonline.com"),
+    Setting("POLICYBOT_GRAPH_URL", "Microsoft Graph address.", "https://graph.microsoft.com/v1.0"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

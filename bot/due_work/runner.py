@@ -15,6 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import keys
 from bot.app import Application
+from bot.directory_sync import schedule as directory_schedule
+from bot.directory_sync.run import Network
 from bot.due_work import digests, retention
 from bot.due_work.pending_steps import DueWorkReport, PendingSteps, timings_from
 from bot.tx import Tx
@@ -30,6 +32,7 @@ class DueWork:
         self.application = application
         self.timers = PendingSteps(application, timings_from(application.config))
         self.retention_days = application.config.number("POLICYBOT_RETENTION_DAYS")
+        self.entra_network: Network | None = None  # how the Entra sync reaches Graph
 
     async def run_all(self, now: datetime) -> DueWorkReport:
         report = DueWorkReport()
@@ -45,6 +48,12 @@ class DueWork:
             purged = await retention.purge(self.application.storage, now, self.retention_days)
             if purged.requests:
                 report.count("requests purged", len(purged.requests))
+        if directory_schedule.is_due(self.application, now) and await self._claim_daily(
+                keys.DIRECTORY_SYNC_RUN, now):
+            synced = await directory_schedule.run_scheduled(self.application, now,
+                                                            self.entra_network)
+            report.count(f"directory sync from Entra: {synced.outcome.value}" if synced
+                         else "directory sync from Entra: not configured")
         return report
 
     async def _claim_daily(self, key: str, now: datetime) -> bool:

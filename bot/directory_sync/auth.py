@@ -1,0 +1,107 @@
+"""App-only tokens for Microsoft Graph through MSAL (client credentials).
+
+MSAL handles what is easy to get subtly wrong by hand: the token endpoint from the tenant's
+OpenID configuration, signing a client assertion for certificate credentials, caching a
+token until shortly before it expires, and backing off when the identity platform throttles.
+It is synchronous (it uses ``requests``), so every call runs in a worker thread: the
+server's event loop never waits on the identity platform. Building the application is
+network I/O too (tenant discovery), so it happens in that thread, on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import msal
+import requests
+
+from bot.directory_sync.graph import GRAPH_SCOPE, GraphError
+
+DEFAULT_AUTHORITY_URL = "https://login.microsoftonline.com"
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.+?-----END \1-----", re.S)
+
+
+def certificate_credential(path: Path) -> dict[str, str]:
+    """MSAL's certificate credential from one PEM file holding the private key and the
+    certificate (what ``openssl req -x509 -newkey ... -nodes`` writes, concatenated)."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraphError(f"cannot read the certificate file {path}: "
+                         f"{getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    blocks = {m.group(1): m.group(0) for m in _PEM_BLOCK.finditer(text)}
+    key = next((v for k, v in blocks.items() if k.endswith("PRIVATE KEY")), "")
+    cert = blocks.get("CERTIFICATE", "")
+    if not key or not cert:
+        raise GraphError(f"{path} must hold a PEM private key and a PEM certificate")
+    return {"private_key": key, "public_certificate": cert}
+
+
+class MsalTokenSource:
+    """Tokens for the app registration ``client_id`` in ``tenant_id``."""
+
+    def __init__(self, *, tenant_id: str, client_id: str, credential: str | dict[str, str],
+                 authority_url: str = DEFAULT_AUTHORITY_URL, verify: bool | str = True) -> None:
+        self._authority = f"{authority_url.rstrip('/')}/{tenant_id}"
+        self._client_id = client_id
+        self._credential = credential
+        # A CA bundle path only in tests (a loopback identity platform with its own
+        # certificate); True everywhere else.
+        self._verify = verify
+        self._app: Any = None
+        self._lock = threading.Lock()
+
+    async def token(self, *, fresh: bool = False) -> str:
+        return await asyncio.to_thread(self._token, fresh)
+
+    def _token(self, fresh: bool) -> str:
+        with self._lock:  # one MSAL application, built once, used by one thread at a time
+            app = self._application()
+            if fresh:
+                # The token was refused (expired or revoked early): drop the cached one so
+                # MSAL asks the identity platform again instead of answering from cache.
+                app.remove_tokens_for_client()
+            try:
+                result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+            except Exception as exc:  # requests' connection errors and the like
+                raise GraphError("could not reach the Microsoft identity platform for a "
+                                 f"token: {type(exc).__name__}") from None
+        if not isinstance(result, dict) or "access_token" not in result:
+            raise GraphError(_refusal(result))
+        return str(result["access_token"])
+
+    def _application(self) -> Any:
+        if self._app is None:
+            extra: dict[str, Any] = {}
+            if isinstance(self._verify, str):
+                # requests lets REQUESTS_CA_BUNDLE from the environment override a session's
+                # own CA file; a loopback test server's CA must win, so no environment.
+                session = requests.Session()
+                session.verify, session.trust_env = self._verify, False
+                extra["http_client"] = session
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self._client_id, client_credential=self._credential,
+                    authority=self._authority, **extra,
+                    # The authority is named in settings; asking Microsoft's discovery
+                    # endpoint about it adds a round trip and fails for a private cloud.
+                    instance_discovery=False, timeout=30)
+            except ValueError as exc:
+                raise GraphError(f"the tenant or authority was not accepted: {exc}") from None
+            except Exception as exc:
+                raise GraphError("could not reach the Microsoft identity platform: "
+                                 f"{type(exc).__name__}") from None
+        return self._app
+
+
+def _refusal(result: object) -> str:
+    """The identity platform's reason, short: its AADSTS code and first sentence only."""
+    if not isinstance(result, dict):
+        return "the Microsoft identity platform gave no token"
+    error = str(result.get("error") or "no token")
+    description = str(result.get("error_description") or "").split("\r\n")[0].split("\n")[0]
+    return f"the Microsoft identity platform refused a token: {error}: {description[:200]}"

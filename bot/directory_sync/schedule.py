@@ -1,0 +1,76 @@
+"""The server's daily sync from Entra, once across replicas.
+
+It runs inside the due work (``bot.scheduler``): at or after ``POLICYBOT_ENTRA_SYNC_AT`` (UTC)
+the first replica to claim the day's marker with a conditional write runs it; the others
+find the day claimed. The outcome goes to the log in counts only; when the sync fails or
+stops (problems, or too many leavers) the Trust's admins (role ``admin``) are told, without
+naming anyone, and pointed at the dry run that does.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.app import Application
+from bot.config import ConfigError
+from bot.directory_sync.options import options_from, sync_time
+from bot.directory_sync.run import Network, Outcome, SyncResult, sync_from_entra
+from bot.tx import Tx
+from conversations.messages import Outbound, Text
+
+log = logging.getLogger(__name__)
+CLAIM_KEY = "meta/job-directory-sync"
+DRY_RUN_HINT = "`policybot directory sync --from entra --dry-run`"
+
+
+def is_due(app: Application, now: datetime) -> bool:
+    at = sync_time(app.config)
+    return at is not None and now.time() >= at
+
+
+async def run_scheduled(app: Application, now: datetime, network: Network | None = None
+                        ) -> SyncResult | None:
+    """The day's sync (the caller has claimed the day); None if not configured."""
+    try:
+        options = options_from(app.config)
+    except ConfigError as exc:  # checked at start already; kept for safety
+        log.error("directory sync from Entra not run: %s", exc)
+        return None
+    result = await sync_from_entra(app.storage, options, app.outbox, app.bot.clock,
+                                   network=network)
+    line = result.log_line()
+    if result.outcome is Outcome.APPLIED:
+        log.info("%s", line)
+        return result
+    log.warning("%s", line)
+    await _tell_admins(app, now, _admin_message(result))
+    return result
+
+
+def _admin_message(result: SyncResult) -> str:
+    if result.outcome is Outcome.SAFETY_STOP and result.plan is not None:
+        plan = result.plan
+        return (f"Today's directory sync from Microsoft Entra ID stopped for safety: it would "
+                f"mark {len(plan.left)} of {plan.current_count} people as left "
+                f"({plan.removal_percent():.0f}%, more than {result.max_percent}%). Nothing "
+                f"was changed. See who with {DRY_RUN_HINT}; if it is right, run the sync "
+                "with --force.")
+    if result.outcome is Outcome.PROBLEMS:
+        return (f"Today's directory sync from Microsoft Entra ID found "
+                f"{len(result.problems)} problem(s) and changed nothing. "
+                f"{DRY_RUN_HINT} names them.")
+    return (f"Today's directory sync from Microsoft Entra ID failed and changed nothing: "
+            f"{result.error}.")
+
+
+async def _tell_admins(app: Application, now: datetime, text: str) -> None:
+    people = await app.directory.snapshot()
+    admins = people.with_role("admin")
+    if not admins:
+        log.warning("no one in the directory has the role admin to tell about the sync")
+        return
+    tx = Tx(app.storage)
+    app.outbox.stage(tx, [Outbound(a.email, Text(text)) for a in admins], now)
+    await tx.commit()
+    app.kick()
