@@ -10,7 +10,7 @@ and nothing else of ``bot/`` or ``storage/`` is imported by an adapter (a test c
 - hand messages it could not post over to the outbox (:meth:`hand_over`);
 - ask whether a person may decide the current step of a request (:meth:`may_decide`);
 - register the :class:`Channel` that reaches people on its platform;
-- the menu, and who is who (:meth:`person`, :meth:`person_on`);
+- the menu, and who is who (:meth:`directory`, :meth:`person`);
 - a small place to remember its own things (:class:`AdapterNotes`: message ids to update,
   conversation references), under the namespaces :mod:`bot.keys` lists.
 """
@@ -30,13 +30,13 @@ from bot.serving_plan import is_loopback
 from bot.tx import Tx
 from conversations.intent_registry import MENU
 from conversations.messages import Action, Message, Outbound, Text, Turn, TurnResult
-from conversations.people import Person
+from conversations.people import PeopleIndex, Person
 from conversations.requests import may_decide
 from conversations.timefmt import iso
 from storage.base import ABSENT, Conflict, Delete, Put
 
 __all__ = ["LOCAL", "AdapterNotes", "ApplicationPort", "Channel", "Config", "ConfigError",
-           "Person", "is_loopback"]
+           "PeopleIndex", "Person", "is_loopback"]
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 _MAX_UPDATE_ATTEMPTS = 8
@@ -99,12 +99,13 @@ class ApplicationPort:
 
     # -- who is speaking ---------------------------------------------------------------------
 
-    async def person(self, email: str) -> Person | None:
-        return (await self._app.directory.snapshot()).get(email)
+    async def directory(self) -> PeopleIndex:
+        """The staff directory as it is now (one read when it has not changed): for an
+        adapter that looks a speaker up several ways, one snapshot for all of them."""
+        return await self._app.directory.snapshot()
 
-    async def person_on(self, platform: str, platform_id: str) -> Person | None:
-        """The directory person whose id on ``platform`` is ``platform_id``, if recorded."""
-        return (await self._app.directory.snapshot()).by_platform_id(platform, platform_id)
+    async def person(self, email: str) -> Person | None:
+        return (await self.directory()).get(email)
 
     async def people(self) -> list[Person]:
         return list((await self._app.directory.snapshot()).people())

@@ -30,7 +30,7 @@ DECISIONS: dict[str, str] = {
     "withdraw": "{id} is withdrawn.",
 }
 
-# The menu: shown on "help", on the Slack Home tab and after a greeting.
+# The menu: shown on "help", on a platform's home page and after a greeting.
 MENU: tuple[Action, ...] = (
     Action("start", "Check a post", value="check_post", style="primary"),
     Action("start", "New account", value="new_account"),

@@ -39,11 +39,12 @@ class SlackIdentity:
         """The directory person behind a Slack user, or None when they are not in it."""
         if not user_id:
             return None
-        person = await self.port.person_on("slack", user_id)
+        people = await self.port.directory()
+        person = people.by_platform_id("slack", user_id)
         if person is not None:
             return person
         email = await self._email_of(user_id)
-        person = await self.port.person(email) if email else None
+        person = people.get(email) if email else None
         if person is not None:
             await self._remember(person.email, user_id)
         return person

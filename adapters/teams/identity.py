@@ -42,14 +42,15 @@ class TeamsIdentity:
 
         Raises :class:`IdentityUnavailable` when Teams could not be asked just now.
         """
+        people = await self.port.directory()
         sender = context.activity.from_property
         aad_id = (sender.aad_object_id or "") if sender else ""
         if aad_id:
-            listed = await self.port.person_on("teams", aad_id)
+            listed = people.by_platform_id("teams", aad_id)
             if listed is not None:
                 return listed
             cached = self._emails.get(aad_id) or await self.memory.cached_email(aad_id)
-            person = await self.port.person(cached) if cached else None
+            person = people.get(cached) if cached else None
             if person is not None:
                 self._emails[aad_id] = person.email
                 return person
@@ -58,7 +59,7 @@ class TeamsIdentity:
             email = await self._ask_teams(context)
         except IdentityUnavailable as exc:
             email, unavailable = "", exc
-        person = await self.port.person(email) if email else None
+        person = people.get(email) if email else None
         if person is not None and aad_id:
             self._emails[aad_id] = person.email
             await self.memory.cache_email(aad_id, person.email)
@@ -66,8 +67,7 @@ class TeamsIdentity:
         if person is None and self.emulator and sender is not None:
             # The Bot Framework Emulator has no sign-in: its user id or name may be an email.
             for candidate in (sender.id, sender.name):
-                found = (await self.port.person(candidate) if candidate and "@" in candidate
-                         else None)
+                found = people.get(candidate) if candidate and "@" in candidate else None
                 if found is not None:
                     return found
         if unavailable is not None:

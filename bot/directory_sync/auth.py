@@ -60,13 +60,13 @@ class MsalTokenSource:
 
     def _token(self, fresh: bool) -> str:
         with self._lock:  # one MSAL application, built once, used by one thread at a time
-            app = self._application()
+            msal_app = self._application()
             if fresh:
                 # The token was refused (expired or revoked early): drop the cached one so
                 # MSAL asks the identity platform again instead of answering from cache.
-                app.remove_tokens_for_client()
+                msal_app.remove_tokens_for_client()
             try:
-                result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+                result = msal_app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
             except Exception as exc:  # requests' connection errors and the like
                 raise GraphError("could not reach the Microsoft identity platform for a "
                                  f"token: {type(exc).__name__}") from None

@@ -24,27 +24,27 @@ CLAIM_KEY = "meta/job-directory-sync"
 DRY_RUN_HINT = "`policybot directory sync --from entra --dry-run`"
 
 
-def is_due(app: Application, now: datetime) -> bool:
-    at = sync_time(app.config)
+def is_due(application: Application, now: datetime) -> bool:
+    at = sync_time(application.config)
     return at is not None and now.time() >= at
 
 
-async def run_scheduled(app: Application, now: datetime, network: Network | None = None
+async def run_scheduled(application: Application, now: datetime, network: Network | None = None
                         ) -> SyncResult | None:
     """The day's sync (the caller has claimed the day); None if not configured."""
     try:
-        options = options_from(app.config)
+        options = options_from(application.config)
     except ConfigError as exc:  # checked at start already; kept for safety
         log.error("directory sync from Entra not run: %s", exc)
         return None
-    result = await sync_from_entra(app.storage, options, app.outbox, app.bot.clock,
-                                   network=network)
+    result = await sync_from_entra(application.storage, options, application.outbox,
+                                   application.bot.clock, network=network)
     line = result.log_line()
     if result.outcome is Outcome.APPLIED:
         log.info("%s", line)
         return result
     log.warning("%s", line)
-    await _tell_admins(app, now, _admin_message(result))
+    await _tell_admins(application, now, _admin_message(result))
     return result
 
 
@@ -64,13 +64,13 @@ def _admin_message(result: SyncResult) -> str:
             f"{result.error}.")
 
 
-async def _tell_admins(app: Application, now: datetime, text: str) -> None:
-    people = await app.directory.snapshot()
+async def _tell_admins(application: Application, now: datetime, text: str) -> None:
+    people = await application.directory.snapshot()
     admins = people.with_role("admin")
     if not admins:
         log.warning("no one in the directory has the role admin to tell about the sync")
         return
-    tx = Tx(app.storage)
-    app.outbox.stage(tx, [Outbound(a.email, Text(text)) for a in admins], now)
+    tx = Tx(application.storage)
+    application.outbox.stage(tx, [Outbound(a.email, Text(text)) for a in admins], now)
     await tx.commit()
-    app.kick()
+    application.kick()
