@@ -8,9 +8,11 @@ draft goes through the real application twice: answered honestly, and answered c
 
     .venv/bin/python -m benchmarks.understanding [--misses] [--heldout]
 
-The word lists were tuned on drafts*.yaml and questions.yaml. heldout_drafts.yaml and
-heldout_questions.yaml were written afterwards, blind to the code, and are never tuned on:
-``--heldout`` measures on them, which is the fairer figure of how the reader generalises.
+The reader was tuned on corpus/drafts*.yaml and corpus/questions*.yaml (the development set).
+heldout/drafts.yaml and heldout/questions.yaml were written blind, from the policy and its
+rulings only, and are never tuned on: ``--heldout`` measures on them, the fair figure of how
+the reader generalises. Once a held-out set has been read case by case it joins the
+development set and a new one is written.
 
 Prints, per fact, precision and recall; the share of drafts given the right outcome when
 answered honestly and carelessly; innocent drafts flagged; the median number of answers after
@@ -41,10 +43,17 @@ from storage.base import Put
 from storage.memory import MemoryStorage
 
 CORPUS = Path(__file__).parent / "corpus"
+HELDOUT = Path(__file__).parent / "heldout"
 # What a hurried person answers: nothing ticked, "no" to every question.
-CARELESS = {"connection": "other", "pupils_shown": "no", "fair": "yes"}
+CARELESS = {"connection": "other", "pupils_shown": "no", "fair": "yes", "suspected": "none",
+            "identifies": "no", "about_school": "personal"}
+PERSONAL_FACTS = frozenset({"pupil_info", "colleague_info", "contact_details"})
+CRITICAL_FACTS = frozenset({"derogatory", "negative_work", "attack"})
+BUSINESS_FACTS = frozenset({"business", "school_pictures", "opinion", "school_resources",
+                            "trust_resources", "not_public", "parent_address"})
 # Facts the engine uses only to decide which question to ask, not labelled in the corpus.
-INTERNAL_FACTS = frozenset({"pictures"})
+INTERNAL_FACTS = frozenset({"pictures", "school_life", "pupil_named", "pupils_pictured", "doubt",
+                            "suspicion", "unreadable"})
 ACCOUNTS = (
     ("oakfield-facebook", "Oakfield Primary School", "Facebook", "Oakfield Primary"),
     ("riverside-x", "Riverside Academy", "X", "Riverside Academy"),
@@ -68,11 +77,23 @@ class Tally:
         return f"{self.right}/{self.total} ({100 * self.right / max(self.total, 1):.1f}%)"
 
 
-def load(name: str) -> list[dict[str, Any]]:
+def load(name: str, heldout: bool = False) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for file in sorted(CORPUS.glob(f"{name}*.yaml")):
+    for file in sorted((HELDOUT if heldout else CORPUS).glob(f"{name}*.yaml")):
         rows += yaml.safe_load(file.read_text(encoding="utf-8"))
     return rows
+
+
+def truthful(row: dict[str, Any]) -> dict[str, str]:
+    """The honest answers to the questions the labels answer without asking the writer: what
+    the draft shows is its labelled facts."""
+    facts = set(row.get("facts") or ())
+    return {
+        "suspected": " ".join(sorted(facts)) or "none",
+        "identifies": "personal" if facts & PERSONAL_FACTS else "no",
+        "about_school": "critical" if facts & CRITICAL_FACTS else
+                        "business" if facts & BUSINESS_FACTS else "personal",
+    }
 
 
 async def run_draft(app: Any, row: dict[str, Any], answers: dict[str, str]) -> Outcome:
@@ -94,11 +115,15 @@ async def run_draft(app: Any, row: dict[str, Any], answers: dict[str, str]) -> O
         question = questions[-1]
         asked.append(question.name)
         value = given.get(question.name, "")
-        if question.name == "account" and value not in {o.value for o in question.options}:
+        offered = {o.value for o in question.options}
+        if question.name == "account" and value not in offered:
             value = "unlisted"
-        if len(asked) > 8 or not value:
+        values = tuple(v for v in value.split() if v in offered) if question.multiple else (value,)
+        if question.multiple and not values:
+            values = ("none",)
+        if len(asked) > 10 or not value:
             break
-        result = await bot.handle(Turn(person, choice=Choice(question.token, (value,))))
+        result = await bot.handle(Turn(person, choice=Choice(question.token, values)))
     state = await app.storage.get(f"conversation/{person}")
     return await outcome_of(app, result, asked, state.value if state else {})
 
@@ -109,7 +134,7 @@ async def measure(show_misses: bool, heldout: bool) -> None:
         await storage.write([Put(f"account/{account_id}", {
             "id": account_id, "name": name, "platform": platform, "school": school})])
     app = await build_application(Config({}), storage=storage)
-    drafts = load("heldout_drafts" if heldout else "drafts")
+    drafts = load("drafts", heldout)
     channels_of: dict[str, set[str]] = {}
     for detector in app.pack.reader.detectors if app.pack.reader else ():
         if detector.channels:
@@ -121,7 +146,7 @@ async def measure(show_misses: bool, heldout: bool) -> None:
     for row in drafts:
         wanted = {"outcome": row["expected"], "approver": row.get("approver", ""),
                   "clauses": [str(c) for c in row.get("clauses") or []]}
-        told = {k: str(v) for k, v in (row.get("honest") or {}).items()}
+        told = {**truthful(row), **{k: str(v) for k, v in (row.get("honest") or {}).items()}}
         got = await run_draft(app, row, told)
         answers_given.append(len(got.asked))
         honest.add(got.matches(wanted), f"{row['id']}: expected {wanted}, got {got.summary()}")
@@ -146,7 +171,7 @@ async def measure(show_misses: bool, heldout: bool) -> None:
                                f"{careless.summary()}")
     questions = Tally()
     index = PolicyIndex(app.pack)
-    for q in load("heldout_questions" if heldout else "questions"):
+    for q in load("questions", heldout):
         answer = index.answer(q["text"])
         verdict = answer.entry.verdict if answer.entry else "none"
         cited = [c.number for c in answer.clauses]

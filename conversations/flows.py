@@ -12,6 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conversations.doubt import (
+    INSISTED,
+    SUSPECTED,
+    challenge_text,
+    contradiction,
+    found_facts,
+    suspicions,
+)
 from conversations.messages import Choice, Message, Option, Question, Text
 from conversations.people import CENTRAL, Person
 from conversations.people_search import Someone, find_people
@@ -23,7 +31,7 @@ from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Rea
 FOUND = "found"
 DISPUTED = "disputed"
 CHANNEL = "channel"
-ENGINE_KEYS = frozenset({FOUND, DISPUTED, "person.central"})
+ENGINE_KEYS = frozenset({FOUND, DISPUTED, INSISTED, "person.central"})
 
 State = dict[str, Any]
 Answers = Mapping[str, Sequence[str]]
@@ -95,8 +103,9 @@ def effective_answers(state: State) -> dict[str, list[str]]:
     answers: dict[str, list[str]] = {k: list(v) for k, v in state.get("answers", {}).items()}
     if "findings" in state:
         channel = (answers.get(CHANNEL) or [""])[0] or None
-        answers[FOUND] = sorted({f.fact for f in findings_of(state) if f.applies_to(channel)})
+        answers[FOUND] = found_facts(findings_of(state), channel, answers.get(SUSPECTED))
     answers[DISPUTED] = ["true" if state.get("dispute") else "false"]
+    answers[INSISTED] = list(state.get("insisted") or ())
     return answers
 
 
@@ -166,7 +175,16 @@ class FlowRunner:
         values, problem = self._read_answer(question, choice, accounts, state)
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
+        clash = contradiction(question, values, findings_of(state))
+        if clash is not None and state.get("challenged") != question.id:
+            seq = int(state.get("seq", 0)) + 1
+            again = {**state, "challenged": question.id, "seq": seq, "token": f"q{seq}"}
+            label = self._label(question, values[0], accounts, state)
+            return Progress(again, replies=[Text(challenge_text(label, clash)),
+                                            self._ask(question, again, accounts)])
         new_state = {**state, "answers": {**state["answers"], question.id: values}}
+        if clash is not None:
+            new_state["insisted"] = [*(state.get("insisted") or ()), question.id]
         if question.reads:
             new_state = self._read(new_state, values[0], names)
         progress = self._advance(new_state, person, accounts)
@@ -248,10 +266,28 @@ class FlowRunner:
         for question in flow.questions:
             if question.id in answers or not should_ask(question, answers):
                 continue
+            if question.kind == "suspicions":
+                # Only what could still change the outcome is worth asking about.
+                worth = self._raising(flow, answers, person, state)
+                if not worth:
+                    state = {**state, "answers": {**state["answers"], question.id: ["none"]}}
+                    answers = effective_answers(state)
+                    continue
+                state = {**state, "suspects": worth}
             seq = int(state.get("seq", 0)) + 1
             asked = {**state, "asked": question.id, "seq": seq, "token": f"q{seq}"}
             return Progress(asked, replies=[self._ask(question, asked, accounts)])
         return self._finish(state, flow, person)
+
+    def _raising(self, flow: Flow, answers: Answers, person: Person, state: State) -> list[str]:
+        """The suspected facts that, if confirmed, would make the outcome stricter."""
+        rank = {"allow": 0, "approval": 1, "refer": 1, "refuse": 2}
+        now = rank[self.evaluate(flow, answers, person).outcome]
+        channel = (answers.get(CHANNEL) or [""])[0] or None
+        found = set(answers.get(FOUND, ()))
+        return [f.fact for f in suspicions(findings_of(state), channel)
+                if rank[self.evaluate(flow, {**answers, FOUND: sorted(found | {f.fact})},
+                                      person).outcome] > now]
 
     def _finish(self, state: State, flow: Flow, person: Person) -> Progress:
         evaluation = self.evaluate(flow, effective_answers(state), person, findings_of(state),
@@ -272,6 +308,12 @@ class FlowRunner:
             found = [Option(v, label) for v, label in
                      (state.get("choices") or {}).get(question.id, ())]
             return (*found, *(Option(o.value, o.label) for o in question.options))
+        if question.kind == "suspicions":
+            channel = (state.get("answers", {}).get(CHANNEL) or [""])[0] or None
+            return (*(Option(f.fact, self._fact_title(f.fact))
+                      for f in suspicions(findings_of(state), channel)
+                      if f.fact in state.get("suspects", (f.fact,))),
+                    Option("none", "None of these"))
         if question.kind == "account":
             listed = tuple(
                 Option(a.id, f"{a.name} ({a.platform}, {a.school})"[:75]) for a in accounts
@@ -279,17 +321,25 @@ class FlowRunner:
             return listed + (Option(UNLISTED_ACCOUNT, "It isn't listed"),)
         return tuple(Option(o.value, o.label) for o in question.options)
 
+    def _fact_title(self, fact: str) -> str:
+        titles = self.pack.reader.facts if self.pack.reader else {}
+        title = titles[fact].title if fact in titles else fact
+        return (title[:1].upper() + title[1:])[:75]
+
     def _ask(self, question: QuestionSpec, state: State, accounts: Sequence[Account]) -> Question:
         # Say what was seen that made the question worth asking.
         facts = set(question.ask_if.get(FOUND, ()))
         channel = (state.get("answers", {}).get(CHANNEL) or [""])[0] or None
         seen = [f.sentence() for f in findings_of(state)
                 if f.fact in facts and f.applies_to(channel)]
+        if question.kind == "suspicions":
+            seen = [" ".join(f.sentence() for f in suspicions(findings_of(state), channel)
+                             if f.fact in state.get("suspects", (f.fact,)))]
         return Question(
             token=str(state["token"]),
             prompt=question.prompt,
             options=self._options(question, accounts, state),
-            multiple=question.kind == "multi",
+            multiple=question.kind in ("multi", "suspicions"),
             free_text=question.kind == "text",
             detail=" ".join(seen[:1]),
             name=question.id,
@@ -311,11 +361,11 @@ class FlowRunner:
             return ([text], "") if text else ([], "Please type your answer.")
         options = self._options(question, accounts, state)
         values = list(choice.values) or _match_typed(choice.text, options,
-                                                     question.kind == "multi")
+                                                     question.kind in ("multi", "suspicions"))
         known = {o.value for o in options}
         if not values or any(v not in known for v in values):
             return [], "Please choose from the options below."
-        if question.kind != "multi" and len(values) != 1:
+        if question.kind not in ("multi", "suspicions") and len(values) != 1:
             return [], "Please choose one option."
         if "none" in values and len(values) > 1:
             values = [v for v in values if v != "none"]
@@ -340,6 +390,10 @@ def _match_typed(text: str, options: Sequence[Option], multiple: bool) -> list[s
     if not text:
         return []
     parts = [p.strip() for p in text.replace(",", " ").split()] if multiple else [text]
+    if multiple and text in ("none", "no", "nope", "neither", "none of these", "none of them"):
+        none = [o.value for o in options if o.value == "none"]
+        if none:
+            return none
     if all(p.isdigit() for p in parts):
         picked = [options[int(p) - 1].value for p in parts if 0 < int(p) <= len(options)]
         return picked if len(picked) == len(parts) else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from conversations.doubt import DOUBT, INSISTED, SUSPICION
 from conversations.flows import DISPUTED, FOUND, Account, FlowRunner, Progress
 from conversations.intent_registry import KNOWN_INTENTS
 from conversations.messages import Choice, Question
@@ -61,7 +62,8 @@ def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
         if not flow.has_question(qid):
             fail(f"flows.{flow.name}.questions", f"must keep the question {qid!r}: the bot "
                                                  "reads its answer")
-    seen: dict[str, set[str]] = {DISPUTED: {"true", "false"}}
+    seen: dict[str, set[str]] = {DISPUTED: {"true", "false"},
+                                 INSISTED: {q.id for q in flow.questions if q.contradicted_by}}
     facts = set(pack.reader.facts) if pack.reader else set()
     for i, q in enumerate(flow.questions):
         place = f"flows.{flow.name}.questions[{i}] ({q.id})"
@@ -83,7 +85,7 @@ def _check_references(pack: PolicyPack, flow: Flow, fail: Any) -> None:
                             f"{key!r}, which it never answers")
         seen[q.id] = set(values) | ({UNLISTED_ACCOUNT} if q.kind == "account" else set())
         if q.reads:
-            seen[FOUND] = facts
+            seen[FOUND] = facts | {SUSPICION, DOUBT}
         if q.kind == "account":
             seen[q.id] = set()  # any account id may be chosen
     rule_ids: set[str] = set()
@@ -125,7 +127,9 @@ class _FactReader:
     def read(self, text: str, names: KnownNames = NO_NAMES) -> tuple[Finding, ...]:
         if not text.startswith("fact:"):
             return ()
-        return (Finding(text[5:], text, "the walk", "a sample finding", ("1.1",), "walk"),)
+        fact = text[5:].lstrip("?")
+        return (Finding(fact, text, "the walk", "a sample finding", ("1.1",), "walk",
+                        sure=not text.startswith("fact:?")),)
 
 
 def _check_paths(pack: PolicyPack, flow: Flow, fail: Any) -> None:
@@ -171,5 +175,6 @@ def _walk(
 
 def _answers(question: Question, facts: list[str]) -> list[Choice]:
     if question.free_text:
-        return [Choice(question.token, text=t) for t in ["sample", *(f"fact:{f}" for f in facts)]]
+        samples = ["sample", *(f"fact:{f}" for f in facts), *(f"fact:?{f}" for f in facts[:1])]
+        return [Choice(question.token, text=t) for t in samples]
     return [Choice(question.token, values=(o.value,)) for o in question.options]

@@ -188,6 +188,8 @@ class _Builder:
                     ask_if=self._conditions(q.get("ask_if"), f"{place} ({q['id']}).ask_if"),
                     skip_if=self._conditions(q.get("skip_if"), f"{place} ({q['id']}).skip_if"),
                     reads=bool(q.get("reads", False)),
+                    contradicted_by=self._conditions(q.get("contradicted_by"),
+                                                     f"{place} ({q['id']}).contradicted_by"),
                 )
             )
         rules = []

@@ -27,7 +27,8 @@ APPROVER_ROLES = frozenset(
 )
 # person: someone in the staff directory, found by the name typed, or one of the options;
 # school: one of the Trust's schools, or the central team.
-QUESTION_KINDS = frozenset({"text", "choice", "multi", "account", "person", "school"})
+QUESTION_KINDS = frozenset({"text", "choice", "multi", "account", "person", "school",
+                            "suspicions"})
 OUTCOMES = frozenset({"refuse", "warn", "approval", "refer"})
 # The answer value the "account" question gives when the account is not in the register.
 UNLISTED_ACCOUNT = "unlisted"
@@ -76,6 +77,8 @@ class QuestionSpec:
     skip_if: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The answer is a draft the reader reads (its findings become the "found" answer).
     reads: bool = False
+    # Answers the draft's own words can contradict: {answer value: [facts]}.
+    contradicted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def label_of(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)

@@ -25,58 +25,28 @@ from typing import Any, Protocol
 
 import phonenumbers
 
+from conversations.finding import Finding
+from conversations.learned import learned_findings, unreadable_finding
+from conversations.names import first_names, pupil_names, titled_names
 from conversations.reader_patterns import WordList, bounded, compile_word_lists
 from conversations.reader_spec import Detector, ReaderSpec
+from conversations.sentence_model import train
 
 Span = tuple[int, int]
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[\U0001F300-\U0001FAFF])\s+")
+_DIGIT_RUN = re.compile(r"\+?\(?\d[\d ()./-]{8,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)?\b")
 # A child's name as staff write it: "Kacey in my Y2 class", "little Amelia", "Ryan Doherty 9C",
 # "the Ahmed twins", "Tyler (8R)".
 _PUPIL_NAME = re.compile(
     r"\b([A-Z][a-z]+(?: [A-Z][a-z'-]+)?)(?= (?i:(?:in|from) (?:my|our|year|yr|y\d|reception|"
-    r"class|form|the (?:year|class)))| \(?(?:Y|Yr|Year ?)\d| \(?\d{1,2}[A-Z]{1,2}\b| \(\d{1,2}\b)"
+    r"class|form|the (?:year|class))\b)| \(?(?:Y|Yr|Year ?)\d| \(?\d{1,2}[A-Z]{1,2}\b| \(\d{1,2}\b)"
     r"|(?<=[Ll]ittle )([A-Z][a-z]+)"
     r"|(?<=[Tt]he )([A-Z][a-z]+)(?= (?:twins|girl|boy|lad|kids|children|brothers|sisters)\b)")
 _LEAD_IN = frozenset({"her", "his", "their", "our", "my", "the", "this", "that", "these",
                       "those", "a", "an", "your"})
 MAX_QUOTE = 110
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One fact the draft shows, with the words that show it."""
-
-    fact: str
-    quote: str
-    about: str
-    says: str
-    clauses: tuple[str, ...]
-    detector: str
-    channels: tuple[str, ...] = ()
-
-    def applies_to(self, channel: str | None) -> bool:
-        """Whether the finding matters where the post goes (unknown: not yet)."""
-        if not self.channels:
-            return True
-        return channel is not None and channel in self.channels
-
-    def sentence(self) -> str:
-        return f"I noticed “{self.quote}” about {self.about}: {self.says} " \
-               f"({', '.join(self.clauses)})."
-
-    def to_json(self) -> dict[str, Any]:
-        return {"fact": self.fact, "quote": self.quote, "about": self.about,
-                "says": self.says, "clauses": list(self.clauses), "detector": self.detector,
-                "channels": list(self.channels)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
-        return cls(fact=str(data["fact"]), quote=str(data["quote"]), about=str(data["about"]),
-                   says=str(data["says"]), clauses=tuple(data.get("clauses") or ()),
-                   detector=str(data.get("detector", "")),
-                   channels=tuple(data.get("channels") or ()))
 
 
 @dataclass(frozen=True)
@@ -101,11 +71,15 @@ class Reader:
         self.spec = spec
         self._inline = {t: re.compile(bounded(t))
                         for t in spec.terms() if t[0] not in "@$"}
+        self.model = train(spec.examples) if spec.examples else None
 
     def read(self, text: str, names: KnownNames = NO_NAMES) -> tuple[Finding, ...]:
         """Every finding in ``text``, in the order of the pack's detectors, without repeats."""
         if not text.strip():
             return ()
+        unreadable = unreadable_finding(text)
+        if unreadable:
+            return (unreadable,)
         compiled = compile_word_lists(self.spec, names.staff, names.schools)
         # Word lists run over the lower-cased text (cheaper than case-blind matching); the
         # offsets are the same unless lower-casing changed the length (a few rare letters).
@@ -120,7 +94,8 @@ class Reader:
 
         def spans_of(term: str) -> list[Span]:
             if term not in spans:
-                spans[term] = self._find(term, text, lowered, compiled, names)
+                spans[term] = self._find(term, text, lowered, compiled, names, sentences,
+                                         spans_of)
             return spans[term]
 
         hits = {d.id: list(_fire(d, text, sentences, spans_of)) for d in self.spec.detectors}
@@ -131,15 +106,18 @@ class Reader:
         for detector in self.spec.detectors:
             if not hits[detector.id]:
                 continue
-            quote = min(hits[detector.id], key=lambda h: h[1])[2]
+            quote = _quote(text, min(hits[detector.id], key=lambda h: h[1])[2])
             key = (detector.fact, detector.channels)
             if key not in best:
                 best[key] = Finding(detector.fact, quote, detector.about, detector.says,
                                     detector.clauses, detector.id, detector.channels)
-        return tuple(best.values())
+        found = tuple(best.values())
+        if self.model is None:
+            return found
+        return found + learned_findings(self.model, self.spec, text, sentences, found)
 
     def _find(self, term: str, text: str, lowered: str, compiled: dict[str, WordList],
-              names: KnownNames) -> list[Span]:
+              names: KnownNames, sentences: Sequence[Span], spans_of: Any) -> list[Span]:
         if term.startswith("@"):
             return compiled[term[1:]].find(lowered)
         if term == "$phone":
@@ -147,17 +125,25 @@ class Reader:
         if term == "$email":
             return [m.span() for m in _EMAIL.finditer(text)]
         if term == "$fullname":
-            return _full_names(text, self.spec.not_names, names)
+            return _full_names(text, self.spec.not_names, names, self.spec.names.names)
+        if term == "$first_name":
+            taken = [*spans_of("$staff"), *spans_of("$school")]
+            return first_names(text, sentences, self.spec.names, taken)
+        if term == "$titled":
+            return [s for s in titled_names(text) if not _overlaps(s, spans_of("$staff"))]
         if term == "$pupil_name":
-            return [m.span(m.lastindex or 0) for m in _PUPIL_NAME.finditer(text)
-                    if (m.group(m.lastindex or 0) or "").split()[0].lower()
-                    not in self.spec.not_names]
+            places = [*spans_of("$school"), *spans_of("$staff")]
+            typed = [m.span(m.lastindex or 0) for m in _PUPIL_NAME.finditer(text)
+                     if (m.group(m.lastindex or 0) or "").split()[0].lower()
+                     not in self.spec.not_names and not _overlaps(m.span(), places)]
+            listed = pupil_names(text, sentences, spans_of("$first_name"))
+            return sorted(set(typed) | {s for s in listed if not _overlaps(s, typed)})
         if term in ("$staff", "$school"):
             return compiled[term].find(lowered)
         return [m.span() for m in self._inline[term].finditer(lowered)]
 
 
-Hit = tuple[int, int, str]  # (scope number, width of the words matched, quote)
+Hit = tuple[int, int, list[Span]]  # (scope number, width of the words matched, their spans)
 
 
 def _fire(detector: Detector, text: str, sentences: Sequence[Span],
@@ -189,7 +175,7 @@ def _fire(detector: Detector, text: str, sentences: Sequence[Span],
                 continue
             chosen = _closest(picked)
             width = max(e for _, e in chosen) - min(b for b, _ in chosen)
-            yield number, width, _quote(text, chosen)
+            yield number, width, chosen
 
 
 def _scope_numbers(scope: str, sentence: int, count: int) -> tuple[int, ...]:
@@ -272,15 +258,28 @@ def _sentences(text: str) -> list[Span]:
     return out
 
 
+def _overlaps(span: Span, others: Sequence[Span]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in others)
+
+
 def _phones(text: str) -> list[Span]:
     # POSSIBLE, not VALID: the reserved drama ranges (07700 900xxx) are still someone's
-    # number as far as a reader of the post is concerned.
-    matcher = phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
-    return [(m.start, m.end) for m in matcher if len(re.sub(r"\D", "", m.raw_string)) >= 10]
+    # number as far as a reader of the post is concerned. The library reads only the places
+    # where ten digits or more stand together: it is slow over a long draft.
+    out = []
+    for run in _DIGIT_RUN.finditer(text):
+        lo, hi = max(run.start() - 4, 0), min(run.end() + 4, len(text))
+        matcher = phonenumbers.PhoneNumberMatcher(text[lo:hi], "GB",
+                                                  leniency=phonenumbers.Leniency.POSSIBLE)
+        out += [(lo + m.start, lo + m.end) for m in matcher
+                if len(re.sub(r"\D", "", m.raw_string)) >= 10]
+    return sorted(set(out))
 
 
-def _full_names(text: str, not_names: frozenset[str], names: KnownNames) -> list[Span]:
-    """Two capitalised words in a row that are not a school, a staff member or a stop word."""
+def _full_names(text: str, not_names: frozenset[str], names: KnownNames,
+                given: frozenset[str] = frozenset()) -> list[Span]:
+    """Two capitalised words in a row that are not a school, a staff member or a stop word;
+    with a list of first names, the first word must be one ("Cattle Farm" is a place)."""
     known = {n.lower() for n in (*names.staff, *names.schools)}
     words = list(_CAPITALISED.finditer(text))
     out = []
@@ -292,6 +291,8 @@ def _full_names(text: str, not_names: frozenset[str], names: KnownNames) -> list
         if a in not_names or b in not_names or f"{a} {b}" in known:
             continue
         if a.endswith(("ing", "ed", "ly")):  # "Adding Jade": a verb, then a name
+            continue
+        if given and a not in given:
             continue
         out.append((first.start(), second.end()))
     return out

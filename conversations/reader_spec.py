@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conversations.names import NameList, load_name_list
 from conversations.pack_files import problems_of, read_yaml
+from conversations.sentence_model import Examples
 
 # Terms filled at run time rather than from the file (see reader.yaml's header).
 BUILTIN_TERMS = frozenset({"$staff", "$school", "$phone", "$email", "$fullname",
-                           "$pupil_name"})
+                           "$pupil_name", "$first_name", "$titled"})
 # Placeholders that may appear inside a word-list pattern and are replaced by names.
 PLACEHOLDERS = ("$school", "$organisation")
 SCOPES = frozenset({"sentence", "near", "draft"})
@@ -53,6 +55,14 @@ class ReaderSpec:
     facts: Mapping[str, FactSpec]
     organisation: tuple[str, ...]
     not_names: frozenset[str]
+    names: NameList = NameList(frozenset(), frozenset())
+    # The learned signal: example sentences per fact, and the scores above which a sentence
+    # is asked about, and is taken as a finding without asking.
+    examples: Examples | None = None
+    ask_above: float = 0.6
+    sure_above: float = 0.9
+    # Facts the model may find only in a draft that shows school life.
+    needs_school_life: frozenset[str] = frozenset()
 
     def terms(self) -> set[str]:
         return {t for d in self.detectors for t in (*d.all, *d.none)}
@@ -70,15 +80,78 @@ def load_reader_spec(file: Path, clauses: Mapping[str, object]) -> tuple[ReaderS
     lexicons = _lexicons(raw.get("lexicons"), fail)
     facts = _facts(raw.get("facts"), fail)
     detectors = _detectors(raw.get("detectors"), lexicons, facts, clauses, fail)
+    not_names = frozenset(str(w).lower() for w in raw.get("not_names") or [])
     spec = ReaderSpec(
         source=str(file),
         lexicons=lexicons,
         detectors=detectors,
         facts=facts,
         organisation=tuple(str(o) for o in raw.get("organisation") or []),
-        not_names=frozenset(str(w).lower() for w in raw.get("not_names") or []),
+        not_names=not_names,
+        names=_name_list(file, raw, not_names, fail),
+        examples=_examples(file, raw, facts, fail),
+        ask_above=_share(raw, "ask_above", 0.6, fail),
+        sure_above=_share(raw, "sure_above", 0.9, fail),
+        needs_school_life=frozenset(str(f) for f in (raw.get("model") or {}).get(
+            "needs_school_life") or ()),
     )
     return spec, problems
+
+
+def _name_list(file: Path, raw: dict[str, Any], not_names: frozenset[str],
+               fail: Any) -> NameList:
+    """The first names the reader knows (``first_names:``, a file beside the reader file);
+    ``word_names`` and ``not_names`` are also everyday words, read as names only when
+    capitalised."""
+    name = raw.get("first_names")
+    if not name:
+        return NameList(frozenset(), frozenset())
+    path = file.parent / str(name)
+    if not path.is_file():
+        fail("first_names", f"no file {name} beside the reader file")
+        return NameList(frozenset(), frozenset())
+    words = [str(w) for w in raw.get("word_names") or []]
+    return load_name_list(path, [*words, *not_names])
+
+
+def _examples(file: Path, raw: dict[str, Any], facts: Mapping[str, FactSpec],
+              fail: Any) -> Examples | None:
+    """The labelled sentences the learned signal is trained on (``examples:``, a file beside
+    the reader file): for each fact, sentences that show it and look-alikes that do not."""
+    model = raw.get("model") or {}
+    name = model.get("examples") if isinstance(model, dict) else None
+    if not name:
+        return None
+    path = file.parent / str(name)
+    problems, fail_there = problems_of(path)
+    data = read_yaml(path, fail_there) if path.is_file() else None
+    for problem in problems:
+        fail("model.examples", problem)
+    if not isinstance(data, dict) or not isinstance(data.get("examples"), dict):
+        fail("model.examples", f"{name} needs an `examples:` mapping of fact to sentences")
+        return None
+    positive: dict[str, tuple[str, ...]] = {}
+    negative: dict[str, tuple[str, ...]] = {}
+    for fact, sets in data["examples"].items():
+        if fact not in facts:
+            fail(f"model.examples.{fact}", "not a fact in `facts`")
+            continue
+        pos = [str(x) for x in (sets or {}).get("positive") or []]
+        neg = [str(x) for x in (sets or {}).get("negative") or []]
+        if len(pos) < 5 or len(neg) < 5:
+            fail(f"model.examples.{fact}", "needs at least 5 positive and 5 negative sentences")
+            continue
+        positive[str(fact)], negative[str(fact)] = tuple(pos), tuple(neg)
+    return Examples(positive, negative) if positive else None
+
+
+def _share(raw: dict[str, Any], key: str, default: float, fail: Any) -> float:
+    model = raw.get("model") or {}
+    value = model.get(key, default) if isinstance(model, dict) else default
+    if not isinstance(value, int | float) or not 0 < float(value) < 1:
+        fail(f"model.{key}", "must be a number between 0 and 1")
+        return default
+    return float(value)
 
 
 def _compiles(pattern: str) -> str:

@@ -1,9 +1,9 @@
 """Who approves (or receives) a request, in what order.
 
-RULES.md: the request goes to the fewest people whose approval covers every clause involved,
-nearest in line management first; nobody approves their own request (the next person up the
-chain stands in, else the fallback approver); with several steps the next approver is asked
-only after the previous one approved.
+The rulings (docs/policy-rulings.md): the request goes to the fewest people whose approval
+covers every clause involved, nearest in line management first; nobody approves their own
+request (the next person up the chain stands in, else the fallback approver); with several
+steps the next approver is asked only after the previous one approved.
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ def route_referral(
 
     A report goes by where the person it is about works (``subject``; else the ``school``
     it concerns; else the reporter's), never to the person it is about nor back to the
-    reporter: whoever that would be is replaced by the next one up (RULES.md, "Reporting a
-    concern"). It is never passed to a delegate: the caller adds no delegation.
+    reporter: whoever that would be is replaced by the next one up (docs/policy-rulings.md,
+    "Reporting a concern"). It is never passed to a delegate: the caller adds no delegation.
     """
     steps: list[RouteStep] = []
     where = subject.school if subject else (school or requester.school)
@@ -158,7 +158,7 @@ def route_referral(
     return steps
 
 
-# Who a report goes to when the person it would go to is the one it is about (RULES.md).
+# Who a report goes to when the person it would go to is the one it is about (the rulings).
 _STEP_UP = (("headteacher", "governance_lead"), ("dpo", "governance_lead"),
             ("governance_lead", "ceo"), ("ceo", "fallback_approver"))
 
@@ -172,7 +172,7 @@ def _concern_recipient(role: str, where: str, index: PeopleIndex, avoid: set[str
     if role == "concern_lead":
         held, person = (("governance_lead", first("governance_lead")) if where == CENTRAL
                         else ("headteacher", first("headteacher", where)))
-        # A leader's conduct goes above them, not to those they lead (RULES.md): a
+        # A leader's conduct goes above them, not to those they lead (docs/policy-rulings.md): a
         # headteacher's to the Head of Governance and People, theirs to the CEO, the CEO's
         # to the fallback approver.
         for leader, above in (("headteacher", "governance_lead"),

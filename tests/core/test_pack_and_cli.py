@@ -27,7 +27,8 @@ def broken_pack(tmp_path: Path, edit, edit_reader=None) -> Path:  # type: ignore
     if edit_reader is not None:
         edit_reader(reader)
     (tmp_path / "reader.yaml").write_text(yaml.safe_dump(reader, allow_unicode=True))
-    (tmp_path / "faq.yaml").write_text((shipped.parent / "faq.yaml").read_text())
+    for name in ("faq.yaml", "examples.yaml", "first_names.txt"):
+        (tmp_path / name).write_text((shipped.parent / name).read_text())
     return path
 
 
@@ -56,11 +57,11 @@ def test_an_unchanged_copy_of_the_pack_loads(tmp_path: Path) -> None:
     (lambda d: d["flows"]["check_post"]["rules"][1].update(clauses=["7.9"]),
      "rules[1] (personal-information): cites clause 7.9, which the pack does not define"),
     (lambda d: check_post_rule(d, "business-on-personal").update(approvers=["deputy_head"]),
-     "rules[20] (business-on-personal): unknown approver role 'deputy_head'"),
+     "rules[22] (business-on-personal): unknown approver role 'deputy_head'"),
     (lambda d: d["flows"]["check_post"]["questions"][2].update(ask_if={"channel": "carrier"}),
      "questions[2] (account): ask_if or skip_if expects ['carrier'] from 'channel'"),
-    (lambda d: d["flows"]["check_post"]["questions"][4].update(ask_if={"found": "photos"}),
-     "questions[4] (pupils_shown): ask_if or skip_if expects ['photos'] from 'found'"),
+    (lambda d: d["flows"]["check_post"]["questions"][5].update(ask_if={"found": "photos"}),
+     "questions[5] (pupils_shown): ask_if or skip_if expects ['photos'] from 'found'"),
     (lambda d: d["flows"]["check_post"]["rules"][1].update(when={"colour": "red"}),
      "refers to 'colour', which is not a question of this flow"),
     (lambda d: check_post_rule(d, "derogatory").update(when={"found": ["derogatory", "rude"]}),
@@ -128,7 +129,7 @@ def test_unreachable_question_is_reported(tmp_path: Path) -> None:
     path = broken_pack(tmp_path, edit)
     with pytest.raises(PackError) as caught:
         load_pack(path)
-    assert any("questions[3] (connection): is never asked on any path" in p
+    assert any("questions[4] (connection): is never asked on any path" in p
                for p in caught.value.problems), caught.value.problems
 
 

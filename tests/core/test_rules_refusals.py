@@ -1,4 +1,4 @@
-"""Every "never permitted" row of RULES.md, held as a conversation."""
+"""Every "never permitted" row of docs/policy-rulings.md, held as a conversation."""
 
 from __future__ import annotations
 
