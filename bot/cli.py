@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     listing = jobs_sub.add_parser("list", help="show what is due next")
     listing.add_argument("--at", type=_moment, default=None, help="ISO-8601 time (default: now)")
 
+    outbox = sub.add_parser("outbox", help="deliveries that failed for good; retry them")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command")
+    outbox_sub.add_parser("list", help="list the failed deliveries (the default)")
+    again = outbox_sub.add_parser("retry", help="send failed deliveries again")
+    again.add_argument("ids", nargs="*", help="ids of failed deliveries (policybot outbox)")
+    again.add_argument("--all", action="store_true", dest="every", help="every failed one")
+
     purge = sub.add_parser("purge", help="remove drafts, answers and comments past retention")
     purge.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
     purge.add_argument("--at", type=_moment, default=None, help=argparse.SUPPRESS)
@@ -175,6 +182,11 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "jobs":
         return await commands.jobs(config, args.jobs_command, args.at,
                                    getattr(args, "dry_run", False))
+    if args.command == "outbox":
+        from bot.outbox_command import outbox
+
+        return await outbox(config, args.outbox_command or "list", getattr(args, "ids", []),
+                            getattr(args, "every", False))
     if args.command == "purge":
         return await commands.purge(config, args.dry_run, args.at)
     if args.command == "delegate":

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot import keys, records
+from bot import delivery_failures, keys, records
 from bot.app import Application, build_application
 from bot.config import Config, load_config
 from bot.directory import DirectoryStore, describe_person
@@ -46,6 +46,10 @@ def check_policy(file: str | None) -> int:
     rules = sum(len(f.rules) for f in pack.flows.values())
     print(f"{path}: OK ({len(pack.clauses)} clauses, {len(pack.flows)} flows, "
           f"{questions} questions, {rules} rules)")
+    if pack.reader is not None and pack.reader.examples is not None:
+        from conversations.sentence_model import learning_report
+
+        print("\n".join(learning_report(pack.reader.examples, pack.reader.ask_above)))
     return 0
 
 
@@ -151,7 +155,7 @@ async def run_due_work(application: Application, config: Config, now: datetime, 
     await build_web_app(application, config, playground=False, teams_emulator=teams_emulator)
     report = await DueWork(application).run_all(now)
     delivered = await application.flush()
-    return report, delivered, len(await application.storage.scan(keys.OUTBOX))
+    return report, delivered, await delivery_failures.waiting(application.storage)
 
 
 async def _jobs_dry_run(config: Config, at: datetime | None) -> int:

@@ -9,7 +9,10 @@ Each person is reached on the platform where the bot last saw them (``presence/<
 else the one the directory names (a Slack or Teams id), or else the local inbox that the
 terminal chat and the web playground read. A message is marked delivered only when the
 channel that reaches its person took it: one for someone on a platform this process does not
-serve stays queued, and one a platform keeps refusing is retried, never moved elsewhere.
+serve stays queued, and one a platform cannot take just now (a throttle, an outage, a timeout)
+is retried with a growing pause, never moved elsewhere. One the platform refuses for good
+(:class:`~bot.delivery_failures.DeliveryRefused`: the app removed, the chat gone) is marked
+failed, the admins are told once per cause, and ``policybot outbox`` lists and retries it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot import keys
+from bot.delivery_failures import (
+    FAILURE,
+    DeliveryRefused,
+    Failure,
+    notice,
+    notice_marker,
+    refused,
+)
 from bot.tx import Tx
 from conversations.codec import message_from_json, message_to_json
-from conversations.messages import Message, Outbound
+from conversations.messages import Message, Outbound, Text
 from conversations.people import PeopleIndex, Person
 from conversations.timefmt import iso, parse
-from storage.base import Change, Conflict, Delete, Put, Record, Storage
+from storage.base import ABSENT, Change, Conflict, Delete, Put, Record, Storage
 
 log = logging.getLogger(__name__)
 LOCAL = "local"
@@ -54,7 +65,8 @@ class Channel(Protocol):
     async def deliver(self, person: Person, message: Message, key: str) -> None:
         """Send ``message`` (replacing the one sent earlier under ``key``, if any).
 
-        Raise to have the item kept and retried at the next flush.
+        Raise :class:`DeliveryRefused` when the platform refused it for good; raise anything
+        else to have the item kept and retried after a pause.
         """
 
 
@@ -140,8 +152,8 @@ class Outbox:
         version of a card can never arrive after (and overwrite) a newer one.
         """
         now = self.clock()
-        due = [(key, record) for key, record in await self.storage.scan(keys.OUTBOX)
-               if _due(record.value, now)]
+        queued = await self.storage.scan(keys.OUTBOX)
+        due = [(key, record) for key, record in queued if _due(record.value, now)]
         if not due:
             return 0
         claimed = await self._claim(due, now)
@@ -154,13 +166,14 @@ class Outbox:
             async with limit:
                 for n, item in enumerate(queue):
                     await self._deliver_one(item, people, now)
-                    if item.outcome != "sent" and item.outcome != "dropped":
+                    if item.outcome not in ("sent", "dropped", "refused"):
                         for later in queue[n + 1:]:
                             later.outcome = "released"  # stays in order behind this one
                         return
 
         await asyncio.gather(*(drain(q) for q in queues.values()))
-        await self._settle(claimed, now)
+        await self._settle(claimed, now, _superseded(queued, claimed))
+        await self._tell_admins(claimed, people, now)
         return sum(item.outcome == "sent" for item in claimed)
 
     async def _claim(self, due: list[tuple[str, Record]], now: datetime) -> list[_Claimed]:
@@ -204,6 +217,13 @@ class Outbox:
                           channel.name, MAX_ATTEMPTS, MAX_WAIT // 60)
             await channel.deliver(person, message_from_json(item.value["message"]),
                                   item.value["key"])
+        except DeliveryRefused as exc:
+            name = channel.name if channel else "a platform"
+            log.error("delivery via %s refused for good (HTTP %s %s); marked failed, "
+                      "not retried: see `policybot outbox`", name, exc.status, exc.code)
+            item.outcome = "refused"
+            item.failure = refused(exc, name, now)
+            return
         except Exception as exc:  # a platform failure must not lose the message
             # Only the kind of failure is logged: exception texts may quote the message.
             log.warning("delivery via %s failed (%s); will retry",
@@ -212,13 +232,18 @@ class Outbox:
             return
         item.outcome = "sent"
 
-    async def _settle(self, claimed: list[_Claimed], now: datetime) -> None:
-        """One write for the whole flush: delivered (and dropped) items deleted, the others
-        released (or set to wait before the next try)."""
-        changes: list[Change] = []
+    async def _settle(self, claimed: list[_Claimed], now: datetime,
+                      superseded: list[Change]) -> None:
+        """One write for the whole flush: delivered (and dropped) items deleted, refused ones
+        marked failed, the others released (or set to wait before the next try)."""
+        changes: list[Change] = list(superseded)
         for item in claimed:
             if item.outcome in ("sent", "dropped"):
                 changes.append(Delete(item.key, item.etag))
+            elif item.outcome == "refused" and item.failure is not None:
+                value = {k: v for k, v in item.value.items() if k != "retry_at"}
+                changes.append(Put(item.key, {**value, "claimed_at": None,
+                                              FAILURE: item.failure.to_json()}, item.etag))
             elif item.outcome == "failed":
                 wait = timedelta(seconds=min(2 ** item.value["attempts"], MAX_WAIT))
                 changes.append(Put(item.key, {**item.value, "claimed_at": None,
@@ -235,6 +260,29 @@ class Outbox:
                 with contextlib.suppress(Conflict):
                     await self.storage.write([change])
 
+    async def _tell_admins(self, claimed: list[_Claimed], people: PeopleIndex,
+                           now: datetime) -> None:
+        """Tell the people with the ``admin`` role about each new cause of failure, once: the
+        marker and the notices are written together, only if no marker was there."""
+        causes: dict[str, Failure] = {}
+        for item in claimed:
+            if item.failure is not None:
+                causes.setdefault(item.failure.cause, item.failure)
+        admins = people.with_role("admin") if causes else []
+        for failure in causes.values():
+            if not admins:
+                log.warning("no one in the directory has the role admin to tell that "
+                            "deliveries failed")
+                break
+            changes: list[Change] = [notice_marker(failure, now)]
+            for i, admin in enumerate(admins):
+                changes.append(Put(keys.outbox_item(now, i), {
+                    "to": admin.email, "key": "",
+                    "message": message_to_json(Text(notice(failure))),
+                    "created_at": iso(now), "claimed_at": None, "attempts": 0}, ABSENT))
+            with contextlib.suppress(Conflict):  # told already, by this or another replica
+                await self.storage.write(changes)
+
 
 @dataclass
 class _Claimed:
@@ -244,10 +292,23 @@ class _Claimed:
     value: dict[str, Any]
     before: dict[str, Any]
     etag: str
-    outcome: str = "released"  # sent, dropped, failed or released (not tried)
+    outcome: str = "released"  # sent, dropped, failed, refused or released (not tried)
+    failure: Failure | None = None  # why it was refused for good
+
+
+def _superseded(queued: list[tuple[str, Record]], claimed: list[_Claimed]) -> list[Change]:
+    """Failed items that a newer version, delivered now, replaces (a card sent under the same
+    key to the same person): retrying them could only put an older version back."""
+    sent = {(str(c.value.get("to")), str(c.value["key"])): c.key for c in claimed
+            if c.outcome == "sent" and c.value.get("key")}
+    return [Delete(key, record.etag) for key, record in queued
+            if record.value.get(FAILURE) and record.value.get("key")
+            and key < sent.get((str(record.value.get("to")), str(record.value["key"])), "")]
 
 
 def _due(item: dict[str, Any], now: datetime) -> bool:
+    if item.get(FAILURE):
+        return False  # failed for good: only ``policybot outbox retry`` makes it due again
     if item.get("claimed_at") and now - parse(item["claimed_at"]) < CLAIM_TIMEOUT:
         return False  # another worker has it
     return not (item.get("retry_at") and parse(item["retry_at"]) > now)  # backing off

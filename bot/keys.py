@@ -34,6 +34,10 @@ PRESENCE = "presence/"        # presence/<email>: the platform the person was la
 OUTBOX = "outbox/"            # outbox/<time>-<n>-<random>: a message still to deliver
 INBOX = "inbox/"              # inbox/<email>/<id>: a message delivered to the local inbox
 SEEN = "seen/"                # seen/<hash of event id>: a platform event already applied
+# meta/outbox-failure/<platform>-<status>-<code>: the admins were told about this cause of
+# failed deliveries (an outbox item that failed for good keeps its outbox/ key, with a
+# "failure" member; see bot/delivery_failures.py)
+OUTBOX_FAILURE_NOTICE = "meta/outbox-failure/"
 
 # -- records and due work -----------------------------------------------------------------
 AUDIT = "audit/"              # audit/<time>-<random>: one entry of the audit log
@@ -102,6 +106,10 @@ def inbox(email: str, ident: str = "") -> str:
 
 def outbox_item(now: datetime, n: int) -> str:
     return f"{OUTBOX}{iso(now)}-{n:03d}-{uuid.uuid4().hex[:8]}"
+
+
+def outbox_failure_notice(cause: str) -> str:
+    return OUTBOX_FAILURE_NOTICE + cause
 
 
 def seen(event_id: str) -> str:

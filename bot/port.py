@@ -9,7 +9,8 @@ and nothing else of ``bot/`` or ``storage/`` is imported by an adapter (a test c
   (:meth:`seen`); deliver what turns staged (:meth:`deliver_now`);
 - hand messages it could not post over to the outbox (:meth:`hand_over`);
 - ask whether a person may decide the current step of a request (:meth:`may_decide`);
-- register the :class:`Channel` that reaches people on its platform;
+- register the :class:`Channel` that reaches people on its platform (which raises
+  :class:`DeliveryRefused` for a message its platform refuses for good);
 - the menu, and who is who (:meth:`directory`, :meth:`person`);
 - a small place to remember its own things (:class:`AdapterNotes`: message ids to update,
   conversation references), under the namespaces :mod:`bot.keys` lists.
@@ -26,6 +27,7 @@ from bot import keys, request_store
 from bot.app import Application
 from bot.config import Config, ConfigError
 from bot.delivery import LOCAL, Channel
+from bot.delivery_failures import DeliveryRefused
 from bot.serving_plan import is_loopback
 from bot.tx import Tx
 from conversations.intent_registry import MENU
@@ -36,7 +38,7 @@ from conversations.timefmt import iso
 from storage.base import ABSENT, Conflict, Delete, Put
 
 __all__ = ["LOCAL", "AdapterNotes", "ApplicationPort", "Channel", "Config", "ConfigError",
-           "PeopleIndex", "Person", "is_loopback"]
+           "DeliveryRefused", "PeopleIndex", "Person", "is_loopback"]
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 _MAX_UPDATE_ATTEMPTS = 8

@@ -26,6 +26,8 @@ SUSPICION = "suspicion"
 DOUBT = "doubt"
 UNREADABLE = "unreadable"
 INSISTED = "insisted"
+# The dispute recorded when the person twice says the post shows none of the suspicions.
+DISMISSED = "Said twice that the post shows none of what the bot noticed."
 SCHOOL_CUES = frozenset({"school_life", "pupil_named"})
 # Facts that only steer the questions: with nothing else found, the draft is in doubt.
 QUIET = frozenset({"school_life", "pupil_named", "pupils_pictured", "pictures", SUSPICION})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conversations.doubt import (
+    DISMISSED,
     INSISTED,
     SUSPECTED,
     challenge_text,
@@ -25,6 +26,7 @@ from conversations.people import CENTRAL, Person
 from conversations.people_search import Someone, find_people
 from conversations.policy import UNLISTED_ACCOUNT, Flow, PolicyPack, QuestionSpec, Rule
 from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Reader
+from conversations.typed_answers import match_typed as _match_typed
 
 # Answers the engine supplies itself, beside the person's: what the reader found in the draft
 # (facts that matter where the post goes) and whether the person disputed a finding.
@@ -176,6 +178,8 @@ class FlowRunner:
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
         clash = contradiction(question, values, findings_of(state))
+        if question.kind == "suspicions" and values == ["none"]:
+            clash = self._first_suspect(state)
         if clash is not None and state.get("challenged") != question.id:
             seq = int(state.get("seq", 0)) + 1
             again = {**state, "challenged": question.id, "seq": seq, "token": f"q{seq}"}
@@ -183,7 +187,12 @@ class FlowRunner:
             return Progress(again, replies=[Text(challenge_text(label, clash)),
                                             self._ask(question, again, accounts)])
         new_state = {**state, "answers": {**state["answers"], question.id: values}}
-        if clash is not None:
+        if clash is not None and question.kind == "suspicions":
+            # Said twice: what was noticed stands, and the person's word takes it to the
+            # line manager, as a disputed finding does, with both on the card.
+            new_state["answers"][question.id] = list(state.get("suspects") or ())
+            new_state["dispute"] = DISMISSED
+        elif clash is not None:
             new_state["insisted"] = [*(state.get("insisted") or ()), question.id]
         if question.reads:
             new_state = self._read(new_state, values[0], names)
@@ -278,6 +287,12 @@ class FlowRunner:
             asked = {**state, "asked": question.id, "seq": seq, "token": f"q{seq}"}
             return Progress(asked, replies=[self._ask(question, asked, accounts)])
         return self._finish(state, flow, person)
+
+    def _first_suspect(self, state: State) -> Finding | None:
+        channel = (state.get("answers", {}).get(CHANNEL) or [""])[0] or None
+        wanted = state.get("suspects") or ()
+        return next((f for f in suspicions(findings_of(state), channel) if f.fact in wanted),
+                    None)
 
     def _raising(self, flow: Flow, answers: Answers, person: Person, state: State) -> list[str]:
         """The suspected facts that, if confirmed, would make the outcome stricter."""
@@ -382,23 +397,3 @@ def _findings_behind(rules: Sequence[Rule], answers: Answers,
         if f.fact in wanted and f.applies_to(channel) and f.fact not in out:
             out[f.fact] = f
     return tuple(out.values())
-
-
-def _match_typed(text: str, options: Sequence[Option], multiple: bool) -> list[str]:
-    """Reads a typed answer: option numbers ("1, 3"), a label, or yes / no."""
-    text = text.strip().lower()
-    if not text:
-        return []
-    parts = [p.strip() for p in text.replace(",", " ").split()] if multiple else [text]
-    if multiple and text in ("none", "no", "nope", "neither", "none of these", "none of them"):
-        none = [o.value for o in options if o.value == "none"]
-        if none:
-            return none
-    if all(p.isdigit() for p in parts):
-        picked = [options[int(p) - 1].value for p in parts if 0 < int(p) <= len(options)]
-        return picked if len(picked) == len(parts) else []
-    for option in options:
-        if text in (option.label.lower(), option.value.lower()):
-            return [option.value]
-    starts = [o.value for o in options if o.label.lower().startswith(text)]
-    return starts if len(starts) == 1 else []

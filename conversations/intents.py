@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from conversations import openers
 from conversations.policy import PolicyPack
 
 REQUEST_ID = re.compile(r"\b([A-Z]{2,4}-\d{3,})\b", re.IGNORECASE)
@@ -43,13 +44,19 @@ def detect(pack: PolicyPack, text: str) -> str | None:
     Cancel, start again and help count only as the whole message ("we need help with…" is
     a draft, not a command). Otherwise the phrase that comes earliest in the message wins,
     and the longer phrase on a tie: "can I post about anti-bullying week" is a post check,
-    "cancel my request SM-0004" a withdrawal.
+    "cancel my request SM-0004" a withdrawal. A casual opener ("is this ok?", "sanity check
+    pls") counts as a post check's phrase where it stands (conversations.openers).
     """
     whole = is_command(pack, text)
     if whole:
         return whole
     norm = _normalise(text)
     best: tuple[int, int, str] | None = None
+    opener = openers.find(text)
+    if opener is not None and "check_post" in pack.intents:
+        said = _normalise(opener.words)
+        at = 0 if opener.first else max(norm.rfind(said), 0)
+        best = (at, -len(said), "check_post")
     for intent, phrases in pack.intents.items():
         if intent in INTERRUPTS:
             continue
@@ -86,15 +93,21 @@ _POLICY_QUESTION_START = re.compile(
 
 def plainly_a_policy_question(text: str) -> bool:
     """A question about the policy rather than a draft that happens to ask something:
-    it starts like one ("can I…", "who do I tell…") and is short."""
+    it starts like one ("can I…", "who do I tell…") and is short. An opener ("can i tweet
+    this lol") asks for a check, not about the policy."""
     norm = _normalise(text)
     return (_POLICY_QUESTION_START.match(norm) is not None and len(norm.split()) <= 40
-            and _ASKS_ABOUT_POLICY.search(norm) is not None)
+            and _ASKS_ABOUT_POLICY.search(norm) is not None and openers.find(text) is None)
 
 
 def asks_for_flow(pack: PolicyPack, text: str, intent: str) -> bool:
-    """The message asks for the flow itself ("can I post this?", "check a post please"),
-    rather than asking about the policy ("can I post photos of sports day?")."""
+    """The message asks for the flow itself ("can I post this?", "check a post please",
+    "ok to put this on insta?"), rather than asking about the policy ("can I post photos of
+    sports day?")."""
+    if intent == "check_post":
+        opener = openers.find(text)
+        if opener is not None and not opener.draft:
+            return True
     norm = _normalise(text).strip(" .!?")
     for phrase in pack.intents.get(intent, ()):
         match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", norm)
@@ -116,7 +129,11 @@ def platform_in(text: str) -> str:
 
 
 def draft_in(text: str) -> str:
-    """The draft a message carries: "Can I post this: <draft>" or the lines after the ask."""
+    """The draft a message carries: "Can I post this: <draft>", the lines after the ask, or
+    the words before or after a casual opener ("Well done Year 4! ok to post?")."""
+    opener = openers.find(text)
+    if opener is not None and opener.draft:
+        return opener.draft
     head, sep, tail = text.partition(":")
     if sep and len(tail.strip()) >= 10 and len(head) < 80:
         return tail.strip()

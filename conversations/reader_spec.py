@@ -142,7 +142,8 @@ def _examples(file: Path, raw: dict[str, Any], facts: Mapping[str, FactSpec],
             fail(f"model.examples.{fact}", "needs at least 5 positive and 5 negative sentences")
             continue
         positive[str(fact)], negative[str(fact)] = tuple(pos), tuple(neg)
-    return Examples(positive, negative) if positive else None
+    ordinary = tuple(str(x) for x in data.get("ordinary") or [])
+    return Examples(positive, negative, ordinary) if positive else None
 
 
 def _share(raw: dict[str, Any], key: str, default: float, fail: Any) -> float:

@@ -20,3 +20,4 @@ FINANCE_DIRECTOR = f"gareth.llewellyn{DOMAIN}"  # Central; line manager: the CEO
 FINANCE_OFFICER = f"chloe.adeyemi{DOMAIN}"  # Central; line manager: the finance director
 COMMS = f"tom.hargreaves{DOMAIN}"  # Central; line manager: the CEO
 CHAIR = f"alastair.fraser{DOMAIN}"  # the fallback approver
+ADMIN = f"priya.sharma{DOMAIN}"  # Central; the role admin: told when deliveries fail

@@ -28,14 +28,17 @@ from adapters.teams.auth import (
     warn_about_sdk_settings,
 )
 from adapters.teams.channel import TeamsChannel
+from adapters.teams.connector import ConnectorClientFactory, ConnectorSessions
 from adapters.teams.endpoint import TeamsEndpoint
 from adapters.teams.identity import TeamsIdentity
 from adapters.teams.references import TeamsMemory
 from bot.port import ApplicationPort, Config, is_loopback
 
-__all__ = ["setup_teams"]
+__all__ = ["CONNECTOR_SESSIONS", "setup_teams"]
 log = logging.getLogger(__name__)
 ENDPOINT = "/api/messages"
+# The open HTTP sessions to the Bot Connector, one per service URL (closed with the application).
+CONNECTOR_SESSIONS = web.AppKey("teams_connector_sessions", ConnectorSessions)
 
 
 async def setup_teams(
@@ -74,7 +77,11 @@ async def setup_teams(
         thread = TokenThread()
         tokens = TokenCheck(connection, thread)
         web_app.on_cleanup.append(lambda _: _stop(thread))
-    adapter = CloudAdapter(connection_manager=connections(connection, thread, token_service))
+    sessions = ConnectorSessions()
+    port.on_close(sessions.close)
+    web_app[CONNECTOR_SESSIONS] = sessions
+    adapter = CloudAdapter(channel_service_client_factory=ConnectorClientFactory(
+        connections(connection, thread, token_service), sessions))
     memory = TeamsMemory(port.notes)
     identity = TeamsIdentity(port, memory, emulator=emulator)
     handler = PolicyTeamsHandler(port, memory, identity)

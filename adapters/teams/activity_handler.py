@@ -26,13 +26,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityEventNames, ActivityTypes, InvokeResponse
-from microsoft_agents.hosting.core import TurnContext
-from microsoft_agents.hosting.teams import TeamsActivityHandler
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from adapters.teams import cards
 from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
 from adapters.teams.identity import IdentityUnavailable, TeamsIdentity
-from adapters.teams.references import TeamsMemory
+from adapters.teams.references import SentMessage, TeamsMemory
 from bot.port import ApplicationPort, Person
 from conversations.messages import Choice, Message, Press, Text, Turn, TurnResult
 
@@ -43,6 +42,7 @@ UNKNOWN_BUTTON = "That button isn't one I recognise, so nothing changed."
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
 CANNOT_CHECK = "I couldn't check who you are just now; please try again in a minute."
 _MENTION = re.compile(r"<at>[^<]*</at>")
+ACKNOWLEDGEMENT_MAX = 200  # characters of a text reply shown over the pressed card
 
 
 class TurnMarker:
@@ -68,9 +68,11 @@ def card_action_response(status_code: int, kind: str, value: Any) -> dict[str, A
     return {"statusCode": status_code, "type": kind, "value": value}
 
 
-class PolicyTeamsHandler(TeamsActivityHandler):
-    """The SDK types its handlers' context as a protocol; its adapter always passes a
-    ``TurnContext``, which is what the overrides below take (hence their ``override``)."""
+class PolicyTeamsHandler(ActivityHandler):
+    """The SDK's activity handler (its core package: the bot needs none of the Teams-specific
+    routing of ``microsoft-agents-hosting-msteams``). The SDK types its handlers' context as a
+    protocol; its adapter always passes a ``TurnContext``, which is what the overrides below
+    take (hence their ``override``)."""
 
     def __init__(self, port: ApplicationPort, memory: TeamsMemory,
                  identity: TeamsIdentity) -> None:
@@ -122,15 +124,28 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             await self.memory.save_reference(person.email, activity)
         await self.port.seen(person, PLATFORM)
 
-    async def _handle(self, turn: Turn) -> TurnResult:
-        """Apply the turn: when this returns, it is committed."""
+    async def _handle(self, turn: Turn, pressed: SentMessage | None = None) -> TurnResult:
+        """Apply the turn: when this returns, it is committed.
+
+        ``pressed`` is the card whose button was pressed. A keyed card the turn sends to the
+        presser (an approver's card, now decided) goes to it when no other copy of that card
+        is known: it is then updated in place, never sent again as a new message (as after a
+        decision on a card from "Pending for me" whose first copy never arrived).
+        """
         result = await self.port.take_turn(turn)
+        if pressed is not None:
+            for outbound in result.outbound:
+                if outbound.to == turn.person and outbound.key and (
+                        await self.memory.sent(turn.person, outbound.key) is None):
+                    await self.memory.save_sent(turn.person, outbound.key, pressed)
         self.port.deliver_soon()  # deliver what the turn staged for other people
         return result
 
-    async def _reply(self, context: TurnContext, person: Person, result: TurnResult) -> None:
-        """Send the replies of a committed turn; what cannot be sent now goes to the outbox."""
-        unsent = list(result.replies)
+    async def _reply(self, context: TurnContext, person: Person, result: TurnResult,
+                     replies: list[Message] | None = None) -> None:
+        """Send the replies of a committed turn (or ``replies``, some of them); what cannot be
+        sent now goes to the outbox."""
+        unsent = list(result.replies if replies is None else replies)
         try:
             while unsent:
                 await self.sender.send(context, person.email, unsent[0])
@@ -178,7 +193,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             if answer is None:
                 await self.sender.send(turn_context, person.email, Text(UNKNOWN_BUTTON))
                 return
-            result = await self._handle(_turn(person, answer, event_id))
+            result = await self._handle(_turn(person, answer, event_id), _pressed(activity))
             new_look = await self._new_look(person, answer, result)
             if new_look is not None and activity.reply_to_id:
                 await self._show(turn_context, new_look, activity.reply_to_id)
@@ -196,7 +211,7 @@ class PolicyTeamsHandler(TeamsActivityHandler):
     # -- invokes: an Action.Execute press -------------------------------------------------
 
     async def on_invoke_activity(  # type: ignore[override]
-            self, turn_context: TurnContext) -> InvokeResponse:
+            self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         value = turn_context.activity.value
@@ -217,14 +232,19 @@ class PolicyTeamsHandler(TeamsActivityHandler):
         answer = cards.read_action_data(action.get("data"))
         if answer is None:
             return _message_response(UNKNOWN_BUTTON)
-        result = await self._handle(_turn(person, answer, _event_id(turn_context.activity)))
+        activity = turn_context.activity
+        result = await self._handle(_turn(person, answer, _event_id(activity)),
+                                    _pressed(activity))
         if result.duplicate:
             return _message_response("Already done.")
         new_look = await self._new_look(person, answer, result)
-        await self._reply(turn_context, person, result)
         if new_look is not None:
+            await self._reply(turn_context, person, result)
             return card_action_response(200, cards.CARD_CONTENT_TYPE, new_look)
-        said = next((m.text for m in result.replies if isinstance(m, Text)), "Done.")
+        # Teams shows a message response as it is, over the card: the first short text reply,
+        # without its markup, and not sent to the chat as well.
+        said, rest = acknowledgement(result.replies)
+        await self._reply(turn_context, person, result, rest)
         return _message_response(said)
 
     # -- install: welcome and menu --------------------------------------------------------
@@ -265,6 +285,23 @@ class PolicyTeamsHandler(TeamsActivityHandler):
             "for it. Choose what you'd like to do, or just tell me.")]
         result.replies[:0] = welcome
         await self._reply(context, person, result)
+
+
+def acknowledgement(replies: list[Message]) -> tuple[str, list[Message]]:
+    """What a pressed button's message response says, and the replies left for the chat: the
+    first text reply short enough to read at a glance, as plain text; else "Done."."""
+    for n, message in enumerate(replies):
+        if isinstance(message, Text) and "\n" not in message.text.strip() and (
+                len(message.text) <= ACKNOWLEDGEMENT_MAX):
+            return cards.plain(message.text.strip()), replies[:n] + replies[n + 1:]
+    return "Done.", list(replies)
+
+
+def _pressed(activity: Activity) -> SentMessage | None:
+    """The card whose button was pressed (Teams names it in ``replyToId``)."""
+    if not activity.reply_to_id or activity.conversation is None:
+        return None
+    return SentMessage(activity.reply_to_id, activity.conversation.id)
 
 
 def _turn(person: Person, answer: Choice | Press, event_id: str) -> Turn:

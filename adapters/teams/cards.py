@@ -36,6 +36,10 @@ MAX_MESSAGE_BYTES = 24_000
 # More options than this are offered as a list with a Continue button: Teams shows at most six
 # buttons in a row, and a long row of buttons is hard to read on a phone.
 MAX_OPTION_BUTTONS = 5
+# Teams clips a button's title that does not fit the card's width (about 50 characters on a
+# desktop, fewer on a phone: "…by staff or volun"): the options of a question with a longer
+# label are offered as a list, where each label wraps and is read whole.
+MAX_BUTTON_LABEL = 40
 # Text blocks per multi-line text before the rest is joined into one block (keeps cards small).
 MAX_LINE_BLOCKS = 30
 FIELD_MAX_BYTES = 1500  # a typed answer shown as a field (an account's name) may be long
@@ -53,6 +57,12 @@ _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 def markup(text: str) -> str:
     """The neutral markup (``*bold*``) as Teams markdown (``**bold**``)."""
     return _BOLD.sub(r"**\1**", text)
+
+
+def plain(text: str) -> str:
+    """The neutral markup left out, for where Teams shows text as it is (a pressed button's
+    acknowledgement): ``*Waiting for you*`` reads "Waiting for you"."""
+    return _BOLD.sub(r"\1", text)
 
 
 def cut(text: str, max_bytes: int, note: str = "…") -> str:
@@ -135,9 +145,11 @@ def question_card(question: Question) -> dict[str, Any]:
     actions: list[dict[str, Any]] = []
     data = {"pb": CHOICE_VERB, "token": question.token}
     options = question.options
-    if options and (question.multiple or len(options) > MAX_OPTION_BUTTONS):
+    as_list = question.multiple or len(options) > MAX_OPTION_BUTTONS or any(
+        len(o.label) > MAX_BUTTON_LABEL for o in options)
+    if options and as_list:
         body.append({
-            "type": "Input.ChoiceSet", "id": VALUES_INPUT, "style": "expanded",
+            "type": "Input.ChoiceSet", "id": VALUES_INPUT, "style": "expanded", "wrap": True,
             "isMultiSelect": question.multiple, "isRequired": True,
             "label": "Tick all that apply" if question.multiple else "Choose one",
             "errorMessage": "Please choose at least one option.",
@@ -179,6 +191,17 @@ def _as_typed(text: str) -> list[dict[str, Any]]:
             for line in text.split("\n")]
 
 
+# The reason box, worded for who is typing: the button that needs a reason says who.
+REASON_WORDING: dict[str, tuple[str, str]] = {
+    # The approver: a comment goes with either decision; a rejection needs one.
+    "reject": ("Comment (needed to reject)", "Why? The requester will see this."),
+    # The requester, disputing how the bot read their post.
+    "dispute": ("What did I misread? (needed to ask for approval)",
+                "Say why: your line manager will see this with your post and decide."),
+    # Any other button that asks for a reason (a reporter's, say): nobody else is presumed.
+    "": ("Your reason", "Say why: it is kept with the record."),
+}
+
 _TONES = {"refused": ("attention", "✖ Refused"), "fine": ("good", "✔ Fine"),
           "waiting": ("warning", "⏳ Needs approval")}
 
@@ -197,10 +220,11 @@ def _card_json(card: Card, body_text: str, quote: str = "") -> dict[str, Any]:
         body += _paragraphs(body_text)
     if quote:
         body.append({"type": "Container", "style": "emphasis", "items": _as_typed(quote)})
-    if any(a.needs_reason for a in card.actions):
+    asking = next((a for a in card.actions if a.needs_reason), None)
+    if asking is not None:
+        label, placeholder = REASON_WORDING.get(asking.name, REASON_WORDING[""])
         body.append({"type": "Input.Text", "id": COMMENT_INPUT, "isMultiline": True,
-                     "maxLength": COMMENT_MAX, "label": "Comment (needed to reject)",
-                     "placeholder": "Why? The requester will see this."})
+                     "maxLength": COMMENT_MAX, "label": label, "placeholder": placeholder})
     if card.footer:
         body += _paragraphs(card.footer, isSubtle=True)
     return _envelope(body, [_action_button(a) for a in card.actions], fallback=card.title)

@@ -25,6 +25,7 @@ from microsoft_agents.hosting.core import AuthenticationConstants, ClaimsIdentit
 
 from adapters.teams import cards
 from adapters.teams.references import SentMessage, TeamsMemory
+from adapters.teams.refusals import refusal_of
 from bot.port import Person
 from conversations.messages import Message, Question, Text
 
@@ -114,6 +115,17 @@ class TeamsChannel:
         return False
 
     async def deliver(self, person: Person, message: Message, key: str) -> None:
+        """Send proactively; a refusal for good is raised as ``DeliveryRefused`` (the outbox
+        marks the message failed), anything else as it came (the outbox retries)."""
+        try:
+            await self._deliver(person, message, key)
+        except ClientResponseError as exc:
+            refusal = refusal_of(exc)
+            if refusal is None:
+                raise
+            raise refusal from None
+
+    async def _deliver(self, person: Person, message: Message, key: str) -> None:
         reference = await self.memory.reference(person.email)
         if reference is None:
             await self._open_chat(person, message, key)
@@ -143,9 +155,11 @@ class TeamsChannel:
 
         async def send(context: TurnContext) -> None:
             context.activity.id = None
+            # The SDK's activity for a new chat names no user: every message sent in it
+            # must name its recipient (the service refuses one without).
+            context.activity.from_property = user
             reference = context.activity.get_conversation_reference()
             reference.activity_id = None
-            reference.user = user
             await self.memory.save_reference_object(person.email, reference)
             await self.sender.send(context, person.email, message, key)
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from adapters.teams.activity_handler import TURN_MARKER, PolicyTeamsHandler, TurnMarker
 from adapters.teams.auth import TokenCheck, TokenCheckUnavailable
+from adapters.teams.connector import dumps
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = "Unauthorized"
@@ -96,7 +97,9 @@ class TeamsEndpoint:
             log.exception("Teams request failed")
             return web.Response(status=500, text="The bot could not handle this activity.")
         if invoke_response is not None:
-            return web.json_response(invoke_response.body, status=invoke_response.status)
+            # Written as every activity the bot sends: no null members.
+            return web.json_response(invoke_response.body, status=invoke_response.status,
+                                     dumps=dumps)
         return web.Response(status=201)
 
 

@@ -1,8 +1,9 @@
 """Who is speaking on Teams: an Azure AD object id resolved to a person of the directory.
 
 The directory's ``teams_aad_object_id`` wins where it is set. Otherwise Teams is asked for the
-member's email (``TeamsInfo.get_member``: email, else userPrincipalName), and the answer is
-cached, in memory and in storage, so the lookup happens once per person.
+member's email (the connector's ``GET v3/conversations/{id}/members/{userId}``: email, else
+userPrincipalName), and the answer is cached, in memory and in storage, so the lookup happens
+once per person.
 
 Teams answering "no such member" means the speaker cannot be identified; Teams not answering
 (an outage, a throttle, a timeout) is :class:`IdentityUnavailable`: the speaker may well be
@@ -15,7 +16,7 @@ import logging
 
 from aiohttp import ClientResponseError
 from microsoft_agents.hosting.core import TurnContext
-from microsoft_agents.hosting.teams import TeamsInfo
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from adapters.teams.references import TeamsMemory
 from bot.port import ApplicationPort, Person
@@ -77,12 +78,13 @@ class TeamsIdentity:
     async def _ask_teams(self, context: TurnContext) -> str:
         """The member's email as Teams gives it ("" when Teams has no such member)."""
         sender = context.activity.from_property
-        if sender is None or not sender.id:
+        conversation = context.activity.conversation
+        client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+        if sender is None or not sender.id or conversation is None or client is None:
             return ""
-        if context.activity.channel_data is None:
-            context.activity.channel_data = {}  # TeamsInfo reads it for a team id
         try:
-            member = await TeamsInfo.get_member(context, sender.id)
+            member = await client.conversations.get_conversation_member(
+                conversation.id, sender.id)
         except ClientResponseError as exc:  # the connector answered with an HTTP error
             status = exc.status
             if status in NOT_A_MEMBER:
@@ -93,4 +95,6 @@ class TeamsIdentity:
         except Exception as exc:  # unreachable, timed out, a garbled answer: ask again later
             log.warning("Teams member lookup failed (%s); will ask again", type(exc).__name__)
             raise IdentityUnavailable(type(exc).__name__) from None
-        return str(member.email or member.user_principal_name or "").strip().lower()
+        extra = member.model_extra or {}  # Teams' own members: email, userPrincipalName
+        found = extra.get("email") or extra.get("userPrincipalName") or ""
+        return str(found).strip().lower() if isinstance(found, str) else ""

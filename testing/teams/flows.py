@@ -28,12 +28,14 @@ def question_call(user: TeamsUser) -> Call:
 
 
 async def answer(user: TeamsUser, *picked: str) -> dict[str, Any]:
-    """Answer the current question: a button by its label, or option values ticked in a list
-    followed by Continue. Returns the invoke response."""
+    """Answer the current question: a button by its label, or options (by label or value)
+    ticked in a list followed by Continue. Returns the invoke response."""
     call = question_call(user)
     titles = [a["title"] for a in call.card.get("actions", [])]
     if "Continue" in titles:
-        inputs = {"pb_values": ",".join(picked)}
+        choices = {c["title"]: c["value"] for block in call.card["body"]
+                   if block.get("type") == "Input.ChoiceSet" for c in block["choices"]}
+        inputs = {"pb_values": ",".join(choices.get(p, p) for p in picked)}
         return await user.execute(button(call.card, "Continue"), inputs,
                                   card_id=call.activity_id)
     (label,) = picked

@@ -37,10 +37,14 @@ AUTH_SETTINGS = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-re
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
+    """The fake connector; on teardown, no call the bot made may have been refused for
+    breaking the Bot Connector's rules (a null, an unknown type, an oversized card...)."""
     fake = FakeConnector()
     await fake.start()
     yield fake
     await fake.close()
+    broken = [(c.method, c.path, c.error_code, c.body) for c in fake.violations()]
+    assert not broken, broken
 
 
 @pytest.fixture

@@ -82,9 +82,11 @@ async def test_due_work_run_from_the_command_line_reaches_teams(world: TeamsWorl
     await ask_for_approval(daniel)
     await world.until(lambda: approver_card(joanne))
     asked_at = (await _step(world))["asked_at"]
-    report, delivered, waiting = await run_due_work(
+    report, _, _ = await run_due_work(
         world.app, world.app.config, _after(asked_at, 24, world), teams_emulator=True)
-    assert report.done["reminded"] == 1 and delivered >= 1
+    # The reminder goes out through Teams; the world's own outbox pump shares this
+    # application and may be the one that sends it, so how many this flush sent is not asked.
+    assert report.done["reminded"] == 1
     reminders = await world.until(lambda: [c for c in joanne.received()
                                            if c.text.startswith("Reminder: ")])
     assert len(reminders) == 1
