@@ -128,7 +128,14 @@ class ApprovalDesk:
     ) -> DeskResult:
         """Approve, reject, acknowledge or withdraw; refusals are recorded, nothing changes."""
         record = await request_store.load(tx, request_id)
-        if record is None:
+        if record is None or (record["kind"] == "concern" and
+                              not request_store.knows_of(record, person.email)):
+            if record is not None:  # the attempt is recorded, for governance only
+                tx.append_audit(now, {"event": "refused", "request": request_id,
+                                      "actor": person.email, "reason": "not_involved",
+                                      "attempted": name})
+            # A report is known only to its reporter and those it was referred to: to
+            # anyone else, and above all the person it is about, it does not exist.
             return DeskResult(refusal=f"I can't find a request {request_id}.")
         stamp = iso(now)
         if name in ("approve", "reject"):

@@ -51,6 +51,26 @@ async def scan_all(storage: Storage) -> list[RequestRecord]:
     return [cast(RequestRecord, r.value) for _, r in await storage.scan(keys.REQUEST)]
 
 
+def is_about(record: RequestRecord, email: str) -> bool:
+    """Whether ``record`` is a concern report about ``email``: one they must never see
+    counted, listed or mentioned."""
+    subject = record.get("subject") or ""
+    return record.get("kind") == "concern" and bool(subject) and \
+        subject.lower() == email.lower()
+
+
+def knows_of(record: RequestRecord, email: str) -> bool:
+    """Whether ``email`` already knows ``record`` exists: its requester, or someone a step
+    was ever given to. A concern report is shown to no one else."""
+    who = {record["requester"]}
+    for step in record["steps"]:
+        who.add(step["approver"])
+        who.add(step.get("on_behalf_of", ""))
+        who.update(h.get("from", "") for h in step.get("history", []))
+        who.update(h.get("to", "") for h in step.get("history", []))
+    return email.lower() in {w.lower() for w in who if w}
+
+
 # -- the requester's list ----------------------------------------------------------------
 
 async def add_mine(tx: Tx, email: str, request_id: str) -> None:

@@ -56,17 +56,21 @@ class WordVectors:
         return [self._row[w] for w in words]
 
     def sentences(self, tokenised: Sequence[Sequence[str]]) -> np.ndarray:
-        """One unit-length row per sentence (its words' mean); zeros for one with no words."""
-        out = np.zeros((len(tokenised), DIMENSIONS))
+        """One unit-length row per sentence (its words' mean); zeros for one with no words.
+        Each distinct word's vector is taken once; a sparse count of words per sentence
+        times those vectors gives every sentence's sum in one product."""
+        from scipy.sparse import csr_matrix
+
         counts = [len(t) for t in tokenised]
         flat = [w for t in tokenised for w in t]
         if not flat:
-            return out
-        rows = self.rows(flat)  # first: it may grow the table
-        gathered = self._vectors[rows]
-        present = np.asarray(counts) > 0
-        starts = np.cumsum([0, *counts[:-1]])[present]
-        sums = np.add.reduceat(gathered, starts, axis=0)
+            return np.zeros((len(tokenised), DIMENSIONS))
+        distinct = list(dict.fromkeys(flat))
+        rows = self.rows(distinct)  # first: it may grow the table
+        column = {w: i for i, w in enumerate(distinct)}
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        words = csr_matrix((np.ones(len(flat)), [column[w] for w in flat], indptr),
+                           shape=(len(tokenised), len(distinct)))
+        sums = np.asarray(words @ self._vectors[rows])
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        out[present] = sums / np.maximum(norms, 1e-9)
-        return out
+        return sums / np.maximum(norms, 1e-9)

@@ -93,28 +93,27 @@ class SentenceModel:
         rows: list[int] = []
         counts: list[int] = []
         for words in tokenised:
-            ids = self._ids(words)
-            rows.extend(ids)
-            counts.append(len(ids))
+            before = len(rows)
+            self._ids(words, rows)
+            counts.append(len(rows) - before)
         return self._probabilities(np.asarray(rows, dtype=np.int64), counts,
                                    self.vectors.sentences(tokenised))
 
-    def _ids(self, words: list[str]) -> set[int]:
+    def _ids(self, words: list[str], into: list[int]) -> None:
+        """Appends the sentence's feature ids (a feature found twice counts twice)."""
         vocab = self.vocabulary
         cache = self._word_ids
-        ids: set[int] = set()
         for t in words:
             known = cache.get(t)
             if known is None:
                 if len(cache) > _KEEP_WORDS:
                     cache.clear()
-                known = cache[t] = tuple({vocab[f] for f in word_features(t) if f in vocab})
-            ids.update(known)
+                known = cache[t] = tuple(vocab[f] for f in word_features(t) if f in vocab)
+            into.extend(known)
         for a, b in zip(words, words[1:], strict=False):
             pair = vocab.get(f"b {a} {b}")
             if pair is not None:
-                ids.add(pair)
-        return ids
+                into.append(pair)
 
     def _probabilities(self, ids: np.ndarray, counts: list[int],
                        embedded: np.ndarray) -> np.ndarray:
@@ -122,8 +121,8 @@ class SentenceModel:
 
         out = np.tile(self.bias, (len(counts), 1)) + embedded @ self.embedding_weights
         if len(ids):
-            # Each sentence's features, each worth 1/sqrt(how many), times the weights: one
-            # sparse product for the whole draft.
+            # Each sentence's features (counted), each worth 1/sqrt(how many), times the
+            # weights: one sparse product for the whole draft.
             lengths = np.asarray(counts)
             data = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths)
             indptr = np.concatenate([[0], np.cumsum(lengths)])
@@ -135,6 +134,11 @@ class SentenceModel:
 def train(examples: Examples) -> SentenceModel:
     """A model for every fact with examples; the same examples give the same model, and a
     process trains each set of examples once."""
+    from threadpoolctl import threadpool_limits
+
+    # A draft's matrices are small: BLAS threads would cost more to wake than they save, and
+    # a server has other requests for its other cores.
+    threadpool_limits(limits=1, user_api="blas")
     key = examples.digest()
     if key not in _MODELS:
         _MODELS[key] = _train(examples)
@@ -148,7 +152,7 @@ def _train(examples: Examples, only: Sequence[str] = ()) -> SentenceModel:
     vocabulary: dict[str, int] = {}
     rows = []
     for s in sentences:
-        rows.append(sorted({vocabulary.setdefault(f, len(vocabulary)) for f in features(s)}))
+        rows.append([vocabulary.setdefault(f, len(vocabulary)) for f in features(s)])
     vectors = WordVectors()
     matrix = _matrix(rows, len(vocabulary), vectors.sentences([tokens(s) for s in sentences]))
     row_of = {s: i for i, s in enumerate(sentences)}
@@ -215,7 +219,7 @@ def cross_validated(examples: Examples, threshold: float, folds: int = 5,
     sentences = sorted({s for group in (examples.positive, examples.negative)
                         for v in group.values() for s in v} | set(examples.ordinary))
     vocabulary: dict[str, int] = {}
-    rows = [sorted({vocabulary.setdefault(f, len(vocabulary)) for f in features(s)})
+    rows = [[vocabulary.setdefault(f, len(vocabulary)) for f in features(s)]
             for s in sentences]
     matrix = _matrix(rows, len(vocabulary), WordVectors().sentences(
         [tokens(s) for s in sentences]))

@@ -1,0 +1,70 @@
+"""A concern report is never counted or mentioned where the person it is about can see it,
+and still reaches, and is counted for, those it was referred to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.app import Application
+from conversations.messages import Card
+from testing.chat import Chat
+from testing.clock import Clock
+from testing.due_work import run_due_work
+from testing.staff import CEO, COMMS, GOVERNANCE, HEAD, OTHER_TEACHER, TEACHER
+
+NEXT_MONDAY = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
+
+
+async def digest_for(app: Application, email: str) -> Card:
+    return [m for m in await Chat(app, email).inbox()
+            if isinstance(m, Card) and m.title.startswith("Weekly digest")][-1]
+
+
+async def test_a_digest_never_counts_a_report_about_its_reader(
+        app: Application, clock: Clock) -> None:
+    about_head = Chat(app, TEACHER)
+    await about_head.report("misuse", "Something she posted", "no", subject="Joanne Clarke")
+    about_deputy = Chat(app, OTHER_TEACHER)
+    await about_deputy.report("misuse", "Something he posted", "no", subject="Daniel Osei")
+    about_ceo = Chat(app, COMMS)
+    await about_ceo.report("misuse", "Something she posted", "no", subject="Helen Whitfield")
+    await run_due_work(app, clock, NEXT_MONDAY, everything=True)
+
+    # Joanne's digest counts the report she was given (about Daniel), not the one about her.
+    head = await digest_for(app, HEAD)
+    assert dict(head.fields) == {"New requests in the past 7 days": "1", "Passed on": "1"}
+    # The CEO's counts the report about Joanne, referred above her, and not the one about
+    # the CEO herself.
+    ceo = await digest_for(app, CEO)
+    assert dict(ceo.fields) == {"New requests in the past 7 days": "2", "Passed on": "2"}
+
+
+async def test_the_person_a_report_is_about_cannot_find_it_by_its_id(app: Application) -> None:
+    reporter = Chat(app, TEACHER)
+    await reporter.report("misuse", "Something she posted", "no", subject="Joanne Clarke")
+    rid = reporter.card().request_id
+    head = Chat(app, HEAD)
+    # Typed or pressed, the answer is the one for an id that does not exist: it names
+    # neither the reporter nor the report.
+    await head.send(f"withdraw {rid}")
+    head.assert_reply(f"I can't find a request {rid}.")
+    for action in ("acknowledge", "approve", "withdraw"):
+        await head.press(action, rid)
+        assert head.replies_text() == f"I can't find a request {rid}.", action
+    await Chat(app, OTHER_TEACHER).press("acknowledge", rid)
+    await head.send("pending for me")
+    head.assert_reply("Nothing is waiting for you.")
+    await head.send("my requests")
+    assert rid not in head.replies_text()
+    assert not [m for m in await head.inbox() if rid in str(m)]
+    refused = [r.value for _, r in await app.storage.scan("audit/")
+               if r.value.get("reason") == "not_involved"]
+    assert {e["actor"] for e in refused} == {HEAD, OTHER_TEACHER}
+
+    # Those it was referred to still have it, and the reporter still sees it.
+    handler = Chat(app, GOVERNANCE)
+    await handler.press("acknowledge", rid)
+    assert "can't find" not in handler.replies_text()
+    await reporter.send("my requests")
+    reporter.assert_reply(rid)
+    assert any("has your report" in str(m) and rid in str(m) for m in await reporter.inbox())
