@@ -56,8 +56,10 @@ def unreadable_finding(text: str) -> Finding | None:
     foreign = len(_NOT_ASCII.findall(letters))
     if foreign > len(letters) / 2:
         return _unreadable(text, "I can only read English, so I'll ask instead.")
-    sample = words[:60]  # the opening words tell the language; a long draft need not be read
-    common = sum(1 for w in sample if w.lower() in _ENGLISH)
+    # The distinct word-like words of its opening tell the language; repeats and runs of
+    # letters ("xxxx", handles) say nothing.
+    sample = {w.lower() for w in words[:200] if 2 <= len(w) <= 15}
+    common = sum(1 for w in sample if w in _ENGLISH)
     if len(sample) >= 6 and common < len(sample) / 10:
         return _unreadable(text, "I can only read English, so I'll ask instead.")
     return None

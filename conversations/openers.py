@@ -123,7 +123,8 @@ def find(text: str) -> Opener | None:
         return Opener(stripped, "", True)
     pieces = _pieces(stripped)
     for k in range(len(pieces) - 1, 0, -1):  # the longest opening run of pieces
-        head, rest = stripped[:pieces[k - 1][1]], stripped[pieces[k][0]:]
+        # The draft starts right after the opener: a bracket or quote opening it is its own.
+        head, rest = stripped[:pieces[k - 1][1]], stripped[pieces[k - 1][1]:]
         if is_opener(words_of(head)):
             return _with(head, rest, first=True)
     for k in range(1, len(pieces)):  # the longest closing run of pieces
@@ -145,7 +146,7 @@ def _pieces(text: str) -> list[tuple[int, int]]:
 
 
 def _with(opener: str, rest: str, first: bool) -> Opener | None:
-    rest = rest.strip().strip(",;:-–—").strip()
+    rest = rest.strip().lstrip("?!.,;:-–— \n").rstrip(",;:-–— ").strip()
     content = [w for w in words_of(rest) if w not in _VOCABULARY]
     if content and (_asks_itself(rest) or _ABOUT_A_POST.match(rest.replace("’", "'"))):
         return None

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot import keys, request_store
 from bot.app import Application
-from bot.request_store import is_about, open_ids
+from bot.request_store import is_about, knows_of, open_ids
 from bot.tx import Tx
 from conversations.messages import Card, Outbound
 from conversations.people import CENTRAL, PeopleIndex
@@ -49,8 +49,10 @@ async def _week_of_requests(application: Application, now: datetime) -> list[Req
 
 
 def shown_to(email: str, records: list[RequestRecord]) -> list[RequestRecord]:
-    """The records ``email`` may see counted: never a concern report about them."""
-    return [r for r in records if not is_about(r, email)]
+    """The records ``email`` may see counted: a concern report only by those it was given
+    to, and never by the person it is about."""
+    return [r for r in records if not is_about(r, email) and
+            (r.get("kind") != "concern" or knows_of(r, email))]
 
 
 def _digest_card(title: str, records: list[RequestRecord], since: datetime) -> Card:
@@ -86,7 +88,9 @@ async def run_digest(application: Application, now: datetime, people: PeopleInde
     for head in people.with_role("headteacher"):
         if head.school == CENTRAL:
             continue
-        mine = [r for r in shown_to(head.email, records) if r["school"] == head.school]
+        # A concern report counts where it was given, whichever school its reporter is at.
+        mine = [r for r in shown_to(head.email, records)
+                if r["school"] == head.school or r.get("kind") == "concern"]
         outbound.append(Outbound(head.email, _digest_card(
             f"Weekly digest ({week}): {head.school}", mine, since)))
     return await _send_once(application, tx, (keys.DIGEST_SENT, {"week": week}), outbound, now)

@@ -68,3 +68,16 @@ async def test_the_person_a_report_is_about_cannot_find_it_by_its_id(app: Applic
     await reporter.send("my requests")
     reporter.assert_reply(rid)
     assert any("has your report" in str(m) and rid in str(m) for m in await reporter.inbox())
+
+
+async def test_a_digest_counts_a_report_only_for_those_it_was_given_to(
+        app: Application, clock: Clock) -> None:
+    # A Riverside teacher reports Oakfield's deputy: it goes to Oakfield's headteacher, and
+    # Riverside's headteacher, who was never given it, does not see it counted.
+    reporter = Chat(app, "hannah.kowalski@northbrook.example")
+    await reporter.report("misuse", "Something he posted", "no", subject="Daniel Osei")
+    await run_due_work(app, clock, NEXT_MONDAY)
+    riverside = await digest_for(app, "andrew.macleod@northbrook.example")
+    assert "Passed on" not in dict(riverside.fields), riverside.fields
+    oakfield = await digest_for(app, HEAD)
+    assert dict(oakfield.fields).get("Passed on") == "1", oakfield.fields

@@ -172,3 +172,32 @@ async def test_a_comment_on_a_pupils_own_video_is_contact_with_a_pupil(
     assert _cited(card) == ["6.6"]
     assert "about a pupil" in _noticed(card)
     assert "picture" not in _noticed(card)
+
+
+def _facts(text: str) -> set[str]:
+    from conversations.pack_loader import load_pack
+    from conversations.reader import KnownNames, Reader
+
+    pack = load_pack()
+    assert pack.reader is not None
+    schools = KnownNames(schools=("Oakfield Primary", "Riverside Academy"))
+    return {f.fact for f in Reader(pack.reader).read(text, schools)}
+
+
+def test_drafts_the_reader_cannot_read_say_so() -> None:
+    for draft in ("🎉🎉🎉🥳", "https://www.instagram.com/p/Cx12abc/", "IMG_2231.jpg",
+                  "Wycieczka klasy szóstej do zoo była super, dzieci były zachwycone i "
+                  "bardzo grzeczne przez cały dzień"):
+        assert _facts(draft) == {"unreadable"}, draft
+    # A long English draft full of handles and repeats is still English.
+    assert "unreadable" not in _facts("Speaking as head of year, " + "xxxx <@U1> " * 30)
+
+
+def test_places_and_everyday_words_are_not_people() -> None:
+    assert "pupil_info" not in _facts("Y2 had the best day at Cattle Farm 🐑 muddy wellies")
+    assert "pupil_named" not in _facts("One cheeky pint with the lads after 5-a-side 🍺")
+    assert "pupil_named" not in _facts("Teacher life 😅 3 evenings of glue guns for the Y2 display")
+    assert "pupil_named" not in _facts("Sharing my Oakfield Y4 fractions pack with colleagues")
+    # A name typed in lower case, or with an initial, beside a class is a pupil's.
+    assert "pupil_named" in _facts("so proud of tyler in 5C today")
+    assert "pupil_named" in _facts("Jayden H was brilliant in assembly, my Year 3s loved it")
