@@ -65,6 +65,6 @@ async def test_a_disputed_finding_goes_to_the_line_manager_with_the_reason(
     disputed = [r.value for _, r in await slack.application.storage.scan("audit/")
                 if r.value["event"] == "finding_disputed"]
     assert [sorted(d["found"]) for d in disputed] == [
-        ["derogatory", "pictures", "school_pictures"]]
+        ["derogatory", "pictures", "school_life", "school_pictures"]]
     assert buttons(card) == ["Approve", "Reject"]
     assert_within_limits(slack.fake.calls)
