@@ -24,7 +24,6 @@ from conversations.policy import QuestionSpec
 SUSPECTED = "suspected"  # the question listing the suspicions; its answer: the facts confirmed
 SUSPICION = "suspicion"
 DOUBT = "doubt"
-UNREADABLE = "unreadable"
 INSISTED = "insisted"
 # The dispute recorded when the person twice says the post shows none of the suspicions.
 DISMISSED = "Said twice that the post shows none of what the bot noticed."
