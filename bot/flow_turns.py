@@ -15,6 +15,7 @@ from bot.approvals import ApprovalDesk, load_accounts
 from bot.tx import Tx
 from conversations import render
 from conversations.ask import PolicyIndex
+from conversations.doubt import INSISTED
 from conversations.flows import Account, Evaluation, FlowRunner, Progress, State
 from conversations.messages import Choice, Option, Press, Question, Text, TurnResult
 from conversations.people import PeopleIndex, Person
@@ -176,9 +177,11 @@ class FlowTurns:
                                        f"Please contact {self.pack.contact}."))
             return result, state
         seq = int(state.get("seq", 0)) + 1
+        # The answers given twice against the description's words hold the rules they held.
+        insisted = sorted({v for r in evaluation.requirements for v in r.when.get(INSISTED, ())})
         waiting = {**state, "seq": seq, "token": f"q{seq}", "confirm": {
-            "flow": evaluation.flow, "answers": {k: list(v) for k, v in
-                                                 evaluation.answers.items()}}}
+            "flow": evaluation.flow, "insisted": insisted,
+            "answers": {k: list(v) for k, v in evaluation.answers.items()}}}
         who = " and ".join(f"{p.name} ({role_of(p)})" for p in recipients)
         result.replies.append(Question(
             token=f"q{seq}", name="confirm_report",
@@ -203,7 +206,8 @@ class FlowTurns:
             return with_state(TurnResult(answered=("Don't send it",), replies=[Text(
                 "Nothing was sent. Say \"report a concern\" if you change your mind.")]), rest)
         flow = self.pack.flow(pending["flow"])
-        evaluation = self.runner.evaluate(flow, pending["answers"], person)
+        answers = {**pending["answers"], INSISTED: list(pending.get("insisted") or ())}
+        evaluation = self.runner.evaluate(flow, answers, person)
         done = Progress(rest, finished=evaluation)
         accounts = await load_accounts(tx, person)
         result, after = await self.progressed(tx, person, people, done, accounts,

@@ -66,6 +66,8 @@ def contradiction(question: QuestionSpec, values: Sequence[str],
     return next((f for f in findings if f.fact in facts and f.sure), None)
 
 
-def challenge_text(label: str, finding: Finding) -> str:
-    return (f"You answered “{label}”, but your draft says “{finding.quote}”. Please look again: "
-            "if you give the same answer, the post goes for approval with both.")
+def challenge_text(label: str, finding: Finding, question: QuestionSpec,
+                   source: str = "draft") -> str:
+    """``source`` names what was read: the draft of a post, or a report's description."""
+    return (f"You answered “{label}”, but your {source} says “{finding.quote}”. Please look "
+            f"again: {question.if_insisted}")

@@ -26,6 +26,7 @@ from conversations.people import CENTRAL, Person
 from conversations.people_search import Someone, find_people
 from conversations.policy import UNLISTED_ACCOUNT, Flow, PolicyPack, QuestionSpec, Rule
 from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Reader
+from conversations.typed_answers import NAMING_THE_SPEAKER, naming_the_speaker
 from conversations.typed_answers import match_typed as _match_typed
 
 # Answers the engine supplies itself, beside the person's: what the reader found in the draft
@@ -177,6 +178,8 @@ class FlowRunner:
         values, problem = self._read_answer(question, choice, accounts, state)
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
+        if (flow.name, question.id) in NAMING_THE_SPEAKER:
+            values = [naming_the_speaker(values[0], person.name)]
         clash = contradiction(question, values, findings_of(state))
         if question.kind == "suspicions" and values == ["none"]:
             clash = self._first_suspect(state)
@@ -184,7 +187,8 @@ class FlowRunner:
             seq = int(state.get("seq", 0)) + 1
             again = {**state, "challenged": question.id, "seq": seq, "token": f"q{seq}"}
             label = self._label(question, values[0], accounts, state)
-            return Progress(again, replies=[Text(challenge_text(label, clash)),
+            source = "draft" if flow.has_question("draft") else "description"
+            return Progress(again, replies=[Text(challenge_text(label, clash, question, source)),
                                             self._ask(question, again, accounts)])
         new_state = {**state, "answers": {**state["answers"], question.id: values}}
         if clash is not None and question.kind == "suspicions":
@@ -308,7 +312,7 @@ class FlowRunner:
         evaluation = self.evaluate(flow, effective_answers(state), person, findings_of(state),
                                    str(state.get("dispute") or ""))
         done = idle(state)
-        if "findings" in state:
+        if "findings" in state and flow.has_question("draft"):
             # Kept so the person can dispute a finding or check a revised draft again.
             done["last_check"] = {"id": f"c{state.get('seq', 0)}",
                                   **{k: state[k] for k in ("flow", "answers", "findings")}}

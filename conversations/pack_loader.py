@@ -190,6 +190,8 @@ class _Builder:
                     reads=bool(q.get("reads", False)),
                     contradicted_by=self._conditions(q.get("contradicted_by"),
                                                      f"{place} ({q['id']}).contradicted_by"),
+                    **({"if_insisted": " ".join(str(q["if_insisted"]).split())}
+                       if q.get("if_insisted") else {}),
                 )
             )
         rules = []

@@ -79,6 +79,8 @@ class QuestionSpec:
     reads: bool = False
     # Answers the draft's own words can contradict: {answer value: [facts]}.
     contradicted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the challenge says happens if the contradicted answer is given again.
+    if_insisted: str = "if you give the same answer, the post goes for approval with both."
 
     def label_of(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)
