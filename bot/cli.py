@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="requests and decisions, or the audit trail (every check, "
                              "refusal, refused attempt and dispute); default: requests for "
                              "csv, all for json")
+    export.add_argument("--for", dest="reader", metavar="EMAIL", default=None,
+                        help="only what this person may see in chat (their role decides; "
+                             "concern reports only if given to them, never about them)")
 
     jobs = sub.add_parser("jobs", help="reminders, escalation, expiry, digests, retention")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -198,7 +201,8 @@ async def _run(args: argparse.Namespace) -> int:
             print("policybot: --what all needs --format json (CSV holds one table)",
                   file=sys.stderr)
             return 2
-        return await commands.export(config, args.since, args.format, args.out, what)
+        return await commands.export(config, args.since, args.format, args.out, what,
+                                     args.reader)
     raise AssertionError(args.command)
 
 

@@ -103,10 +103,17 @@ async def show_person(config: Config, email: str) -> int:
 
 
 async def export(config: Config, since: date | None, fmt: str, out: str,
-                 what: str = "requests") -> int:
+                 what: str = "requests", reader: str | None = None) -> int:
     storage = open_storage(config.storage_target)
     try:
-        text = await records.export(storage, since, fmt, what)
+        person = None
+        if reader is not None:
+            person = (await DirectoryStore(storage).snapshot()).get(reader)
+            if person is None:
+                print(f"policybot: {reader} is not in the staff directory; nothing was "
+                      "exported", file=sys.stderr)
+                return 1
+        text = await records.export(storage, since, fmt, what, person)
     finally:
         await storage.close()
     if out == "-":

@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 
 from bot import keys
+from bot.export_scope import scoped
+from conversations.people import Person
 from storage.base import Storage
 
 CSV_COLUMNS = (
@@ -83,8 +85,12 @@ def audit_to_csv(audit: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-async def export(storage: Storage, since: date | None, fmt: str, what: str = "requests") -> str:
+async def export(storage: Storage, since: date | None, fmt: str, what: str = "requests",
+                 reader: Person | None = None) -> str:
+    """Everything since ``since``; or, for ``reader``, only what they may see (export_scope)."""
     data = await collect(storage, since)
+    if reader is not None:
+        data = scoped(reader, data["requests"], data["audit"])
     if fmt == "json":
         chosen = data if what == "all" else {what: data[what]}
         return json.dumps(chosen, indent=2, ensure_ascii=False) + "\n"

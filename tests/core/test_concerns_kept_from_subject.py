@@ -3,8 +3,10 @@ and still reaches, and is counted for, those it was referred to."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+from bot import records
 from bot.app import Application
 from conversations.messages import Card
 from testing.chat import Chat
@@ -81,3 +83,32 @@ async def test_a_digest_counts_a_report_only_for_those_it_was_given_to(
     assert "Passed on" not in dict(riverside.fields), riverside.fields
     oakfield = await digest_for(app, HEAD)
     assert dict(oakfield.fields).get("Passed on") == "1", oakfield.fields
+
+
+async def test_an_export_for_a_person_holds_only_what_they_may_see(app: Application) -> None:
+    about_head = Chat(app, TEACHER)
+    await about_head.report("misuse", "Something she posted", "no", subject="Joanne Clarke")
+    about_deputy = Chat(app, OTHER_TEACHER)
+    await about_deputy.report("misuse", "Something he posted", "no", subject="Daniel Osei")
+    people = await app.directory.snapshot()
+
+    async def ids_for(email: str | None) -> set[str]:
+        reader = people.get(email) if email else None
+        data = json.loads(await records.export(app.storage, None, "json", "all", reader))
+        audit_ids = {e.get("request") for e in data["audit"]} - {None}
+        return {r["id"] for r in data["requests"]} | audit_ids
+
+    everything = await ids_for(None)
+    report_on_head = about_head.card().request_id
+    report_on_deputy = about_deputy.card().request_id
+    assert {report_on_head, report_on_deputy} <= everything
+    # Joanne: her school's requests and the report given to her, never the one about her.
+    head = await ids_for(HEAD)
+    assert report_on_deputy in head and report_on_head not in head
+    # The CEO is Trust-wide, but neither report was given to her: she sees neither.
+    ceo = await ids_for(CEO)
+    assert report_on_head not in ceo and report_on_deputy not in ceo
+    assert await ids_for(GOVERNANCE) >= {report_on_head}
+    # A teacher sees their own requests only: not the report a colleague made.
+    teacher = await ids_for(OTHER_TEACHER)
+    assert report_on_deputy in teacher and report_on_head not in teacher
