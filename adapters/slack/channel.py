@@ -3,8 +3,9 @@
 An approver's card is sent under a key; the channel remembers where it went
 (``slackmsg/<email>|<key>`` -> ``{"channel", "ts"}``) and, when the outbox sends a new version
 under the same key, updates that message with chat.update instead of posting another.
-Failures are raised so the outbox keeps the item and tries again; a 429 is waited out by the
-Web API client before it gets that far.
+A refusal for good (adapters/slack/refusals.py) is raised as ``DeliveryRefused``, and the outbox
+marks the item failed; other failures are raised as they came so the outbox keeps the item and
+tries again; a 429 is waited out by the Web API client before it gets that far.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Rendered, render
 from adapters.slack.identity import SlackIdentity
+from adapters.slack.refusals import refusal_of
 from bot.port import ApplicationPort, Person
 from conversations.messages import Message
 
@@ -51,6 +53,17 @@ class SlackChannel:
         return bool(await self.identity.user_id_for(person))
 
     async def deliver(self, person: Person, message: Message, key: str) -> None:
+        """Send a message; a refusal for good is raised as ``DeliveryRefused`` (the outbox
+        marks the message failed), anything else as it came (the outbox retries)."""
+        try:
+            await self._deliver(person, message, key)
+        except SlackApiError as exc:
+            refusal = refusal_of(exc)
+            if refusal is None:
+                raise
+            raise refusal from None
+
+    async def _deliver(self, person: Person, message: Message, key: str) -> None:
         user_id = await self.identity.user_id_for(person)
         if not user_id:
             raise NoSlackUser("no Slack user found for a directory person")

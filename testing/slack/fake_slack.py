@@ -66,6 +66,8 @@ class Failure:
 class FakeSlack:
     token: str
     emails: dict[str, str]  # user id -> email (what users.info answers)
+    # Deactivated accounts: still looked up by email (``deleted``), but no DM opens to them.
+    disabled: set[str] = field(default_factory=set)
     app_token: str = "xapp-test-app-token"
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
@@ -162,7 +164,8 @@ class FakeSlack:
         user = str(args.get("user", ""))
         if user not in self.emails:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, "team_id": TEAM, "deleted": False,
+        return {"ok": True, "user": {"id": user, "team_id": TEAM,
+                                     "deleted": user in self.disabled,
                                      "is_bot": False, "profile": {"email": self.emails[user]}}}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -170,12 +173,15 @@ class FakeSlack:
         found = [u for u, e in self.emails.items() if e.lower() == email]
         if not found:
             return {"ok": False, "error": "users_not_found"}
-        return {"ok": True, "user": {"id": found[0], "profile": {"email": email}}}
+        return {"ok": True, "user": {"id": found[0], "deleted": found[0] in self.disabled,
+                                     "profile": {"email": email}}}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
         if not users or "," in users:
             return {"ok": False, "error": "invalid_arguments"}
+        if users in self.disabled:
+            return {"ok": False, "error": "user_disabled"}
         return {"ok": True, "channel": {"id": "D" + users}}
 
     def _next_ts(self) -> str:

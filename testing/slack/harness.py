@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.slack import SlackAdapter
 from bot.app import Application
+from bot.delivery_failures import FAILURE
 from testing.slack.fake_slack import BOT_USER, TEAM, FakeSlack, Posted
 from testing.slack.signing import sign, slack_escaped
 
@@ -99,7 +100,9 @@ class SlackHarness:
 
         async def delivered() -> bool:
             await self.application.flush()
-            return not await self.application.storage.scan("outbox/")
+            # A delivery Slack refused for good stays, marked failed: it is done with.
+            return all(FAILURE in r.value
+                       for _, r in await self.application.storage.scan("outbox/"))
 
         await poll(delivered)
         await self.adapter.drain()
