@@ -65,6 +65,9 @@ SETTINGS: tuple[Setting, ...] = (
             "certificate, instead of a secret."),
     Setting("POLICYBOT_ENTRA_STAFF_GROUP", "Object id of the Entra group whose members are the "
             "staff (e.g. All staff); guests and disabled accounts never count."),
+    Setting("POLICYBOT_ENTRA_GROUP_MEMBERS", "transitive: everyone in the staff group, through "
+            "the groups inside it too (an All staff group made of school groups); direct: its "
+            "direct members only.", "transitive"),
     Setting("POLICYBOT_ENTRA_SCHOOL_ATTRIBUTE", "User attribute that says where someone works: "
             "companyName, department, officeLocation or an extension attribute.", "companyName"),
     Setting("POLICYBOT_ENTRA_SCHOOL_MAP", "Path of a value,school CSV file mapping that "
@@ -77,9 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
             "of the directory as left stops and asks for --force.", "10"),
     Setting("POLICYBOT_ENTRA_SYNC_AT", "Time of day (HH:MM, UTC) the server syncs the "
             "directory from Entra. Unset: only by hand."),
-    Setting("POLICYBOT_ENTRA_AUTHORITY_URL", "Microsoft identity platform address (another for "
-            "a national cloud).", "https://login.microsoftonline.com"),
-    Setting("POLICYBOT_GRAPH_URL", "Microsoft Graph address.", "https://graph.microsoft.com/v1.0"),
+    Setting("POLICYBOT_ENTRA_AUTHORITY_URL", "Microsoft identity platform address. Unset: the "
+            "one of POLICYBOT_GRAPH_URL's cloud (login.microsoftonline.com, "
+            "login.microsoftonline.us, login.chinacloudapi.cn)."),
+    Setting("POLICYBOT_GRAPH_URL", "Microsoft Graph address; for a national cloud "
+            "https://graph.microsoft.us, https://dod-graph.microsoft.us or "
+            "https://microsoftgraph.chinacloudapi.cn. The token is asked for this host.",
+            "https://graph.microsoft.com/v1.0"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -9,7 +9,9 @@ from bot.config import Config
 from bot.delivery import Outbox
 from bot.directory_sync.options import options_from
 from bot.directory_sync.run import Network, Outcome, SyncResult, sync_from_entra
-from storage import open_storage
+from storage import Storage, open_storage
+from storage.memory import MemoryStorage
+from storage.tinydb_store import TinyDBStorage
 
 # Exit codes: 0 done (or dry run), 1 problems or failure, 3 stopped for safety.
 SAFETY_STOP_EXIT = 3
@@ -22,7 +24,7 @@ def _now() -> datetime:
 async def sync_command(config: Config, *, dry_run: bool, force: bool,
                        network: Network | None = None) -> int:
     options = options_from(config)  # ConfigError: reported by the CLI, exit 2
-    storage = open_storage(config.storage_target)
+    storage = _storage(config, dry_run=dry_run)
     try:
         result = await sync_from_entra(storage, options, Outbox(storage, _now), _now,
                                        dry_run=dry_run, force=force,
@@ -30,6 +32,16 @@ async def sync_command(config: Config, *, dry_run: bool, force: bool,
     finally:
         await storage.close()
     return report(result, dry_run=dry_run)
+
+
+def _storage(config: Config, *, dry_run: bool) -> Storage:
+    """The store; for a dry run before the first sync or import, an empty one in memory.
+    Opening a TinyDB store makes its folder, main file and lock file, and a dry run must
+    leave a new install's data folder as it found it."""
+    storage = open_storage(config.storage_target)
+    if dry_run and isinstance(storage, TinyDBStorage) and not storage.path.exists():
+        return MemoryStorage()  # nothing opened yet, so nothing to close
+    return storage
 
 
 def report(result: SyncResult, *, dry_run: bool) -> int:
@@ -51,6 +63,8 @@ def report(result: SyncResult, *, dry_run: bool) -> int:
         passed_to.setdefault(step.leaver, []).append(f"{step.request_id} to {step.to_name}")
     for line in plan.lines(passed_to):
         print(line)
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     print(f"Summary: {plan.summary()}.")
     if result.outcome is Outcome.PROBLEMS:
         for problem in result.problems:

@@ -25,12 +25,12 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # Graph asks for a few seconds usually; a much longer answer is still honoured, up to this.
 MAX_WAIT_SECONDS = 300.0
 MAX_ATTEMPTS = 6
 _RETRIED = frozenset({429, 503, 504})
 _USER_ID = re.compile(r"/users/[^/]+")
+_REQUEST_ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -72,7 +72,8 @@ class GraphClient:
     def url(self, path: str, query: Mapping[str, str] | None = None) -> str:
         return f"{self._base}{path}" + (f"?{urlencode(query, safe='$,()=')}" if query else "")
 
-    async def get(self, url: str) -> dict[str, Any] | None:
+    async def get(self, url: str, headers: Mapping[str, str] | None = None
+                  ) -> dict[str, Any] | None:
         """One GET; the JSON body, or None for 404 (a user with no manager, say)."""
         assert self._session is not None, "use GraphClient as an async context manager"
         token = await self._current_token()
@@ -80,7 +81,8 @@ class GraphClient:
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with self._session.get(url, headers={
-                    "Authorization": f"Bearer {token}", "Accept": "application/json",
+                    **(headers or {}), "Authorization": f"Bearer {token}",
+                    "Accept": "application/json",
                 }) as response:
                     if response.status == 401 and not renewed:
                         token, renewed = await self._renew(token), True
@@ -113,11 +115,13 @@ class GraphClient:
                 self._token = await self._tokens.token(fresh=True)
             return self._token
 
-    async def pages(self, url: str) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a collection, following ``@odata.nextLink`` to the last page."""
+    async def pages(self, url: str, headers: Mapping[str, str] | None = None
+                    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a collection, following ``@odata.nextLink`` to the last page (each
+        page asked with the same ``headers``)."""
         next_url: str | None = url
         while next_url:
-            body = await self.get(next_url)
+            body = await self.get(next_url, headers)
             if body is None:
                 raise GraphError(f"{_path(next_url)} was not found (check the group id)")
             for item in body.get("value") or []:
@@ -159,4 +163,9 @@ def _describe(url: str, status: int, body: Mapping[str, Any]) -> str:
                 "GroupMember.Read.All, with admin consent)")
     elif status == 401:
         hint = " (the app registration's credentials were not accepted)"
+    # Graph's own id for the request, whole: what Microsoft support asks for.
+    inner = error.get("innerError") if isinstance(error, dict) else None
+    request_id = str(inner.get("request-id") or "") if isinstance(inner, dict) else ""
+    if _REQUEST_ID.match(request_id):
+        hint += f"; Graph request id {request_id}"
     return f"Microsoft Graph answered {status} {code} for {_path(url)}{hint}".replace("  ", " ")

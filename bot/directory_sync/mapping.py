@@ -5,6 +5,12 @@ Trust's school names and ``Central`` by a small CSV file (``value,school``). Rol
 Entra groups named in settings and/or a CSV file (``email,roles``). Then the directory the
 sync would produce goes through the same checks as a CSV import (``check_directory``), and
 each problem names the people involved: the output goes to the admin's terminal only.
+
+Warnings are for the admins but do not stop the sync. Someone whose manager's account is
+disabled (the usual order when a manager leaves: the account first, their reports' new
+manager later) gets the next person up who is still here as their line manager until Entra
+names a new one; with no one above, the fallback approver. Members of role groups that are
+not users are skipped.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.directory_csv import check_directory, normalise_email, valid_email
-from bot.directory_sync.source import EntraStaff, EntraUser
+from bot.directory_sync.source import EntraStaff, EntraUser, SkippedMember
 from conversations.people import CENTRAL, KNOWN_ROLES, PeopleIndex, Person
 
 
@@ -37,7 +43,8 @@ class Problem:
 @dataclass
 class MappedDirectory:
     people: list[Person] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # any stops the sync
+    warnings: list[Problem] = field(default_factory=list)  # for the admins; the sync goes on
 
 
 def _rows(path: Path, header: tuple[str, str]) -> list[tuple[int, str, str]]:
@@ -123,6 +130,11 @@ def map_people(staff: EntraStaff, *, school_attribute: str, school_map: Mapping[
         if email not in emails:
             problems.append(Problem("roles file entry not synced", (
                 f"roles file: {email} is not among the synced staff")))
+    out.warnings.extend(_skipped_warning(s) for s in staff.skipped)
+    fallback = sorted((u for u in staff.users.values()
+                       if "fallback_approver" in roles_of[u.id]
+                       or "fallback_approver" in roles_file.get(u.email, frozenset())),
+                      key=lambda u: u.email)
     for email, users in sorted(by_email.items()):
         if len(users) > 1:
             problems.append(Problem("duplicate email", (
@@ -133,9 +145,54 @@ def map_people(staff: EntraStaff, *, school_attribute: str, school_map: Mapping[
         person = _person(user, staff, school_attribute, school_map, roles_file,
                          roles_of[user.id], current, problems)
         if person is not None:
+            person = _with_stand_in(person, user, staff, fallback, out.warnings)
             out.people.append(person)
     problems.extend(_directory_problems(out.people))
     return out
+
+
+def _skipped_warning(skipped: SkippedMember) -> Problem:
+    if skipped.role:
+        return Problem("role group member not a user", (
+            f"role {skipped.role}: its Entra group (object id {skipped.group}) holds "
+            f"{skipped.label()}, which is skipped: role groups take users only, so add the "
+            "people themselves to the role group"))
+    return Problem("nested group not read", (
+        f"the staff group holds {skipped.label()}, whose members are not read "
+        "(POLICYBOT_ENTRA_GROUP_MEMBERS=direct): add them to the staff group, or read "
+        "nested groups too (transitive)"))
+
+
+def _stand_in(user: EntraUser, staff: EntraStaff) -> EntraUser | None:
+    """The first enabled member account up the line above ``user``'s manager."""
+    seen = {user.id}
+    above = staff.manager_of.get(user.id)
+    while above is not None and above.id not in seen and not above.guest:
+        if above.eligible:
+            return staff.users.get(above.id)
+        seen.add(above.id)
+        above = staff.manager_of.get(above.id)
+    return None
+
+
+def _with_stand_in(person: Person, user: EntraUser, staff: EntraStaff,
+                   fallback: list[EntraUser], warnings: list[Problem]) -> Person:
+    """``person`` with the next one up (else the fallback approver) as line manager while
+    theirs is a disabled account."""
+    manager = staff.manager_of.get(user.id)
+    if manager is None or manager.enabled or manager.guest:
+        return person
+    stand_in = _stand_in(user, staff)
+    goes_to = _label(stand_in) if stand_in else ""
+    if stand_in is None:
+        stand_in = next((f for f in fallback if f.id != user.id), None)
+        goes_to = (f"the fallback approver, {_label(stand_in)}" if stand_in else
+                   "no one: there is no fallback approver either")
+    warnings.append(Problem("manager account disabled", (
+        f"{_label(user)} needs a new manager: their manager {_label(manager)} has a "
+        f"disabled account in Entra. Until Entra names a new one, their approvals go to "
+        f"{goes_to}.")))
+    return replace(person, line_manager=stand_in.email if stand_in else "")
 
 
 def _person(user: EntraUser, staff: EntraStaff, school_attribute: str,
@@ -160,13 +217,13 @@ def _person(user: EntraUser, staff: EntraStaff, school_attribute: str,
         ok = False
     manager = staff.manager_of.get(user.id)
     manager_email = ""
-    if manager is not None and not manager.eligible:
+    if manager is not None and manager.guest:
         problems.append(Problem("unknown manager", (
             f"{label}: their manager {_label(manager)} is {manager.why_not}, so they cannot "
             "approve anything")))
         ok = False
-    elif manager is not None:
-        manager_email = manager.email
+    elif manager is not None and manager.enabled:
+        manager_email = manager.email  # a disabled one: see _with_stand_in
     if not ok:
         return None
     existing = current.get(user.email)

@@ -8,9 +8,11 @@ from datetime import time
 from pathlib import Path
 
 from bot.config import Config, ConfigError
+from bot.directory_sync.clouds import authority_for, graph_base, mismatch
 from conversations.people import KNOWN_ROLES
 
 SCHOOL_ATTRIBUTES = ("companyName", "department", "officeLocation")
+GROUP_MEMBERS = ("transitive", "direct")
 _EXTENSION = re.compile(r"^(extensionAttribute([1-9]|1[0-5])|extension_[0-9a-f]{32}_\w+)$")
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 _AT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -30,6 +32,7 @@ class EntraOptions:
     max_removal_percent: int = 10
     authority_url: str = ""
     graph_url: str = ""
+    transitive_members: bool = True  # people in groups inside the staff group count too
     slack_token: str = ""
     slack_api_url: str = ""
 
@@ -75,6 +78,17 @@ def check(config: Config) -> None:
         raise ConfigError("POLICYBOT_ENTRA_SCHOOL_ATTRIBUTE must be companyName, department, "
                           "officeLocation, extensionAttribute1-15 or extension_<app id>_<name>")
     role_groups_from(config.get("POLICYBOT_ENTRA_ROLE_GROUPS"))
+    members = config.get("POLICYBOT_ENTRA_GROUP_MEMBERS")
+    if members not in GROUP_MEMBERS:
+        raise ConfigError("POLICYBOT_ENTRA_GROUP_MEMBERS must be transitive (everyone in the "
+                          "staff group and the groups inside it) or direct, not "
+                          f"{members!r}")
+    graph_url = config.get("POLICYBOT_GRAPH_URL")
+    if not graph_url.startswith("https://"):
+        raise ConfigError(f"POLICYBOT_GRAPH_URL must be an https:// address, not {graph_url!r}")
+    wrong_cloud = mismatch(graph_url, config.get("POLICYBOT_ENTRA_AUTHORITY_URL"))
+    if wrong_cloud:
+        raise ConfigError(wrong_cloud)
     if sync_time(config) is not None:
         options_from(config)  # a scheduled sync needs everything: fail at start, not at 2 am
     elif config.get("POLICYBOT_ENTRA_CLIENT_SECRET") and config.get("POLICYBOT_ENTRA_CERTIFICATE"):
@@ -119,7 +133,9 @@ def options_from(config: Config) -> EntraOptions:
         role_groups=role_groups_from(config.get("POLICYBOT_ENTRA_ROLE_GROUPS")),
         roles_file=Path(roles_file) if roles_file else None,
         max_removal_percent=config.number("POLICYBOT_ENTRA_MAX_REMOVAL_PERCENT"),
-        authority_url=config.get("POLICYBOT_ENTRA_AUTHORITY_URL"),
-        graph_url=config.get("POLICYBOT_GRAPH_URL"),
+        authority_url=authority_for(config.get("POLICYBOT_GRAPH_URL"),
+                                    config.get("POLICYBOT_ENTRA_AUTHORITY_URL")),
+        graph_url=graph_base(config.get("POLICYBOT_GRAPH_URL")),
+        transitive_members=config.get("POLICYBOT_ENTRA_GROUP_MEMBERS") != "direct",
         slack_token=config.get("SLACK_BOT_TOKEN"), slack_api_url=config.get("SLACK_API_URL"),
     )

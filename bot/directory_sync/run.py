@@ -23,6 +23,7 @@ from bot.directory_sync.apply import (
     write_directory,
 )
 from bot.directory_sync.auth import MsalTokenSource, certificate_credential
+from bot.directory_sync.clouds import cloud_of
 from bot.directory_sync.graph import GraphClient, GraphError, Sleep
 from bot.directory_sync.mapping import (
     MappingFileError,
@@ -54,6 +55,7 @@ class SyncResult:
     outcome: Outcome
     plan: SyncPlan | None = None
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # for the admins; not a stop
     error: str = ""
     version: int | None = None
     passed: list[PassedStep] = field(default_factory=list)  # leavers' steps passed on
@@ -66,12 +68,8 @@ class SyncResult:
         if self.outcome is Outcome.FAILED:
             return f"directory sync from Entra failed: {self.error}"
         if self.outcome is Outcome.PROBLEMS:
-            kinds: dict[str, int] = {}
-            for p in self.problems:
-                kinds[p.kind] = kinds.get(p.kind, 0) + 1
-            listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
             return (f"directory sync from Entra found {len(self.problems)} problem(s) "
-                    f"({listed}); nothing was changed")
+                    f"({_kinds(self.problems)}); nothing was changed")
         assert self.plan is not None
         if self.outcome is Outcome.SAFETY_STOP:
             return (f"directory sync from Entra stopped for safety: it would mark "
@@ -79,8 +77,18 @@ class SyncResult:
                     f"({self.plan.removal_percent():.0f}%, more than "
                     f"{self.max_percent}%); nothing was changed")
         done = "would be" if self.outcome is Outcome.DRY_RUN else "applied"
+        warned = (f"; {len(self.warnings)} warning(s) ({_kinds(self.warnings)})"
+                  if self.warnings else "")
         return (f"directory sync from Entra {done}: {self.plan.summary()}; "
-                f"{len(self.passed)} pending step(s) of leavers passed on")
+                f"{len(self.passed)} pending step(s) of leavers passed on{warned}")
+
+
+def _kinds(found: list[Problem]) -> str:
+    """"2 no school, 1 unknown manager": kinds and counts, no one named (for the log)."""
+    kinds: dict[str, int] = {}
+    for p in found:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ def token_source(options: EntraOptions, network: Network) -> MsalTokenSource:
                                         if options.certificate else options.client_secret)
     return MsalTokenSource(tenant_id=options.tenant_id, client_id=options.client_id,
                            credential=credential, authority_url=options.authority_url,
+                           scope=cloud_of(options.graph_url).scope,
                            verify=network.ca_file or True)
 
 
@@ -116,7 +125,8 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
                                **extra) as graph:
             staff = await read_staff(graph, staff_group=options.staff_group,
                                      school_attribute=options.school_attribute,
-                                     role_groups=options.role_groups)
+                                     role_groups=options.role_groups,
+                                     transitive=options.transitive_members)
             result.throttled = len(graph.waits)
     except (GraphError, MappingFileError) as exc:
         result.error = str(exc)
@@ -130,7 +140,7 @@ async def sync_from_entra(storage: Storage, options: EntraOptions, outbox: Outbo
         mapped = map_people(staff, school_attribute=options.school_attribute,
                             school_map=school_map, roles_file=roles_file,
                             current=PeopleIndex(current))
-        result.problems = mapped.problems
+        result.problems, result.warnings = mapped.problems, mapped.warnings
         replaces_sample = bool(meta and meta.value.get("source") == "sample")
         result.plan = plan_sync(current, mapped.people, replaces_sample=replaces_sample)
         if mapped.problems:

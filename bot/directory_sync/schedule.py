@@ -4,7 +4,10 @@ It runs inside the due work (``bot.scheduler``): at or after ``POLICYBOT_ENTRA_S
 the first replica to claim the day's marker with a conditional write runs it; the others
 find the day claimed. The outcome goes to the log in counts only; when the sync fails or
 stops (problems, or too many leavers) the Trust's admins (role ``admin``) are told, without
-naming anyone, and pointed at the dry run that does.
+naming anyone, and pointed at the dry run that does. When it applies with warnings (someone
+whose manager's account is disabled needs a new manager; a role group holds something that
+is not a user), the admins are told each one, by name, every day until Entra is fixed:
+those are theirs to fix, and a direct message to them is not a log.
 """
 
 from __future__ import annotations
@@ -42,10 +45,18 @@ async def run_scheduled(application: Application, now: datetime, network: Networ
     line = result.log_line()
     if result.outcome is Outcome.APPLIED:
         log.info("%s", line)
+        if result.warnings:
+            await _tell_admins(application, now, _warnings_message(result))
         return result
     log.warning("%s", line)
     await _tell_admins(application, now, _admin_message(result))
     return result
+
+
+def _warnings_message(result: SyncResult) -> str:
+    lines = "\n".join(f"- {w.text}" for w in result.warnings)
+    return (f"Today's directory sync from Microsoft Entra ID was applied, with "
+            f"{len(result.warnings)} thing(s) to fix in Entra:\n{lines}")
 
 
 def _admin_message(result: SyncResult) -> str:

@@ -1,18 +1,33 @@
 """A fake Microsoft Entra ID and Graph on a free loopback port, over HTTPS.
 
-It serves what the sync uses, shaped as the real services answer: the tenant's OpenID
-configuration and token endpoint (for MSAL, which only talks https), ``/groups/{id}/members``
-in pages joined by absolute ``@odata.nextLink`` URLs, and ``/users/{id}/manager`` (404 when
-someone has no manager). Tests can make one request answer 429 with ``Retry-After`` and make
-the current token expire after some requests (401), as a long sync meets both.
+It serves what the sync uses, shaped as the real services answer:
+
+- the tenant's OpenID configuration and token endpoint (for MSAL, which only talks https),
+  refusing as the identity platform does: ``error``, an ``error_description`` starting with
+  the AADSTS code and ending "Trace ID: ... Correlation ID: ... Timestamp: ...", and the same
+  ids as ``trace_id``, ``correlation_id``, ``error_codes`` and ``timestamp``;
+- tokens for the Graph of the cloud it is reached by (``national_clouds``);
+- ``/groups/{id}/members``: direct members, users and the other directory objects a group
+  can hold (nested groups, devices, contacts) each with its ``@odata.type``; devices and
+  contacts with their type and id only, other selected properties null, as Graph answers an
+  app that may not read them;
+- ``/groups/{id}/transitiveMembers/microsoft.graph.user``: every user inside, through nested
+  groups, once each, without ``@odata.type`` (a cast listing); an advanced query, refused
+  without ``ConsistencyLevel: eventual`` and ``$count=true``;
+- ``/users/{id}/manager`` (404 when someone has no manager);
+- pages joined by absolute ``@odata.nextLink`` URLs; ``$select``; ``$top`` up to 999;
+  errors with Graph's body (``error.code``, ``error.message``, ``error.innerError``).
+
+Tests can make one request answer 429 with ``Retry-After``, make the current token expire
+after some requests (401), and forbid a path (403), as a long sync meets all three.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import itertools
 import ssl
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,54 +35,15 @@ from typing import Any
 import jwt
 from aiohttp import web
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+
+from testing.entra.national_clouds import audience_of, bare_host, graph_hosts_for
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CLIENT_SECRET = "not-a-real-secret"
-
-
-def make_client_certificate(folder: Path) -> tuple[Path, Path]:
-    """An app registration's certificate credential: (PEM with the RSA key and the
-    certificate, as the bot reads it; the certificate alone, as uploaded to Entra)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "policybot directory sync")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2)).sign(key, hashes.SHA256()))
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    both, alone = folder / "app-credential.pem", folder / "app-certificate.pem"
-    both.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()) + cert_pem)
-    alone.write_bytes(cert_pem)
-    return both, alone
-
-
-def make_certificate(folder: Path) -> Path:
-    """A self-signed certificate for 127.0.0.1; the file holds the certificate (the CA to
-    trust) and a ``.key`` beside it holds the key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path = folder / "graph-cert.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "graph-cert.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return cert_path
+USER, GROUP = "#microsoft.graph.user", "#microsoft.graph.group"
+DEVICE, CONTACT = "#microsoft.graph.device", "#microsoft.graph.orgContact"
+MAX_TOP = 999
 
 
 @dataclass
@@ -78,9 +54,14 @@ class FakeGraph:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> Graph user
     managers: dict[str, str] = field(default_factory=dict)  # user id -> manager id
     groups: dict[str, list[str]] = field(default_factory=dict)  # group id -> member ids
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # groups, devices, ...
     token_requests: int = 0
+    token_scopes: list[str] = field(default_factory=list)  # scope of each token request
+    login_hosts: list[str] = field(default_factory=list)  # where each token was asked
     requests: list[str] = field(default_factory=list)  # paths of Graph requests, in order
-    _valid_tokens: set[str] = field(default_factory=set)
+    graph_hosts: list[str] = field(default_factory=list)  # the host of each, in order
+    refusals: list[dict[str, Any]] = field(default_factory=list)  # identity error bodies
+    _valid_tokens: dict[str, str] = field(default_factory=dict)  # token -> its Graph host
     _throttle: list[tuple[str, int]] = field(default_factory=list)
     _expire_after: int | None = None
     _forbidden: list[str] = field(default_factory=list)
@@ -93,6 +74,8 @@ class FakeGraph:
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._openid)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1.0/groups/{group}/members", self._members)
+        app.router.add_get("/v1.0/groups/{group}/transitiveMembers/microsoft.graph.user",
+                           self._transitive_users)
         app.router.add_get("/v1.0/users/{user}/manager", self._manager)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, self.cert.with_suffix(".key"))
@@ -141,31 +124,76 @@ class FakeGraph:
         for group in groups:
             self.groups.setdefault(group, []).append(user_id)
 
+    def add_group(self, group_id: str, name: str, *, members: tuple[str, ...] = (),
+                  inside: tuple[str, ...] = ()) -> None:
+        """A group holding ``members``, itself a member of each group in ``inside``."""
+        self.objects[group_id] = {"@odata.type": GROUP, "id": group_id, "displayName": name,
+                                  "mail": None}
+        self.groups.setdefault(group_id, []).extend(members)
+        for parent in inside:
+            self.groups.setdefault(parent, []).append(group_id)
+
+    def add_member_object(self, odata_type: str, object_id: str, name: str, *,
+                          inside: tuple[str, ...]) -> None:
+        """A device or an organisational contact, a member of each group in ``inside``."""
+        self.objects[object_id] = {"@odata.type": odata_type, "id": object_id,
+                                   "displayName": name}
+        for parent in inside:
+            self.groups.setdefault(parent, []).append(object_id)
+
     def leave_group(self, group: str, user_id: str) -> None:
         self.groups[group].remove(user_id)
 
-    # -- endpoints ----------------------------------------------------------------------------
+    # -- the identity platform ----------------------------------------------------------------
 
     async def _openid(self, request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
+        base = f"https://{request.host}"  # as reached: 127.0.0.1:port or a cloud's name
         return web.json_response({
-            "issuer": f"{self.base}/{tenant}/v2.0",
-            "authorization_endpoint": f"{self.base}/{tenant}/oauth2/v2.0/authorize",
-            "token_endpoint": f"{self.base}/{tenant}/oauth2/v2.0/token"})
+            "issuer": f"{base}/{tenant}/v2.0",
+            "authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token"})
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        self.login_hosts.append(bare_host(request.host))
         if (request.match_info["tenant"] != TENANT or form.get("client_id") != CLIENT_ID
                 or not self._credential_ok(form, str(request.url))
                 or form.get("grant_type") != "client_credentials"):
-            return web.json_response({"error": "invalid_client", "error_description":
-                                      "AADSTS7000215: Invalid client secret provided."},
-                                     status=401)
+            return self._identity_error(request, 401, "invalid_client", 7000215, (
+                "Invalid client secret provided. Ensure the secret being sent in the request "
+                "is the client secret value, not the client secret ID, for a secret added to "
+                f"app '{CLIENT_ID}'."))
+        scope = str(form.get("scope") or "")
+        self.token_scopes.append(scope)
+        audience = next((h for h in graph_hosts_for(request.host)
+                         if scope.split() == [f"https://{h}/.default"]), None)
+        if audience is None:
+            resource = scope.split()[0].removesuffix("/.default") if scope.split() else ""
+            return self._identity_error(request, 400, "invalid_resource", 500011, (
+                f"The resource principal named {resource} was not found in the tenant named "
+                f"{TENANT}. This can happen if the application has not been installed by the "
+                "administrator of the tenant or consented to by any user in the tenant. You "
+                "might have sent your authentication request to the wrong tenant."))
         self.token_requests += 1
         token = f"token-{next(self._counter)}"
-        self._valid_tokens.add(token)
+        self._valid_tokens[token] = audience
         return web.json_response({"token_type": "Bearer", "expires_in": 3599,
                                   "access_token": token})
+
+    def _identity_error(self, request: web.Request, status: int, error: str, code: int,
+                        sentence: str) -> web.Response:
+        trace = str(uuid.uuid4())
+        correlation = request.headers.get("client-request-id") or str(uuid.uuid4())
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        body = {"error": error,
+                "error_description": (f"AADSTS{code}: {sentence} Trace ID: {trace} "
+                                      f"Correlation ID: {correlation} Timestamp: {stamp}"),
+                "error_codes": [code], "timestamp": stamp, "trace_id": trace,
+                "correlation_id": correlation,
+                "error_uri": f"https://{request.host}/error?code={code}"}
+        self.refusals.append(body)
+        return web.json_response(body, status=status)
 
     def _credential_ok(self, form: Any, token_url: str) -> bool:
         """A client secret, or a client assertion signed with the app's certificate key."""
@@ -183,8 +211,11 @@ class FakeGraph:
             return False
         return bool(claims.get("sub") == CLIENT_ID)
 
+    # -- Graph --------------------------------------------------------------------------------
+
     def _refusal(self, request: web.Request) -> web.Response | None:
         self.requests.append(request.path)
+        self.graph_hosts.append(bare_host(request.host))
         if self._expire_after is not None:
             if self._expire_after == 0:
                 self._valid_tokens.clear()
@@ -193,25 +224,52 @@ class FakeGraph:
                 self._expire_after -= 1
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self._valid_tokens:
-            return web.json_response({"error": {"code": "InvalidAuthenticationToken",
-                                                "message": "Lifetime validation failed"}},
-                                     status=401)
+            return _graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed")
+        if self._valid_tokens[token] != audience_of(request.host):
+            return _graph_error(401, "InvalidAuthenticationToken",
+                                "Access token validation failure. Invalid audience.")
         if any(part in request.path for part in self._forbidden):
-            return web.json_response({"error": {"code": "Authorization_RequestDenied",
-                                                "message": "Insufficient privileges"}},
-                                     status=403)
+            return _graph_error(403, "Authorization_RequestDenied",
+                                "Insufficient privileges to complete the operation.")
         for i, (part, seconds) in enumerate(self._throttle):
             if part in request.path:
                 del self._throttle[i]
-                return web.json_response({"error": {"code": "TooManyRequests"}}, status=429,
-                                         headers={"Retry-After": str(seconds)})
+                return _graph_error(429, "TooManyRequests", "Too many requests.",
+                                    {"Retry-After": str(seconds)})
+        top = request.query.get("$top", "1")
+        if not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
+            return _graph_error(400, "Request_BadRequest", f"Invalid page size specified: "
+                                f"'{top}'. Must be between 1 and {MAX_TOP} inclusive.")
         return None
 
-    def _user(self, user_id: str, select: str) -> dict[str, Any]:
+    def _user(self, user_id: str, select: str, *, typed: bool = True) -> dict[str, Any]:
         fields = select.split(",") if select else list(self.users[user_id])
         user = self.users[user_id]
-        return {"@odata.type": "#microsoft.graph.user",
-                **{f: user.get(f) for f in fields if f in user}}
+        found = {f: user.get(f) for f in fields if f in user}
+        return {"@odata.type": USER, **found} if typed else found
+
+    def _member(self, object_id: str, select: str) -> dict[str, Any]:
+        if object_id in self.users:
+            return self._user(object_id, select)
+        thing = self.objects[object_id]
+        fields = select.split(",") if select else list(thing)
+        if thing["@odata.type"] == GROUP:  # GroupMember.Read.All reads groups
+            return {"@odata.type": GROUP, **{f: thing[f] for f in fields if f in thing}}
+        # Devices and contacts need permissions the app does not have: type and id only.
+        return {"@odata.type": thing["@odata.type"], "id": object_id,
+                **{f: None for f in fields if f != "id"}}
+
+    def _page(self, request: web.Request, ids: list[str], item: Any) -> web.Response:
+        start = int(request.query.get("$skiptoken", "0"))
+        size = min(self.page_size, int(request.query.get("$top", str(MAX_TOP))))
+        body: dict[str, Any] = {"value": [item(i) for i in ids[start:start + size]]}
+        if request.query.get("$count") == "true":
+            body["@odata.count"] = len(ids)
+        if start + size < len(ids):
+            query = dict(request.query)
+            query["$skiptoken"] = str(start + size)
+            body["@odata.nextLink"] = str(request.url.with_query(query))
+        return web.json_response(body)
 
     async def _members(self, request: web.Request) -> web.Response:
         refused = self._refusal(request)
@@ -219,18 +277,41 @@ class FakeGraph:
             return refused
         group = request.match_info["group"]
         if group not in self.groups:
-            return web.json_response({"error": {"code": "Request_ResourceNotFound"}},
-                                     status=404)
-        start = int(request.query.get("$skiptoken", "0"))
-        ids = self.groups[group]
-        page = [self._user(u, request.query.get("$select", "")) for u in
-                ids[start:start + self.page_size]]
-        body: dict[str, Any] = {"value": page}
-        if start + self.page_size < len(ids):
-            query = dict(request.query)
-            query["$skiptoken"] = str(start + self.page_size)
-            body["@odata.nextLink"] = str(request.url.with_query(query))
-        return web.json_response(body)
+            return _not_found(group)
+        select = request.query.get("$select", "")
+        return self._page(request, self.groups[group], lambda i: self._member(i, select))
+
+    async def _transitive_users(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        if (request.headers.get("ConsistencyLevel", "").lower() != "eventual"
+                or request.query.get("$count") != "true"):
+            return _graph_error(400, "Request_UnsupportedQuery", (
+                "The OData cast on transitiveMembers is only supported with the "
+                "ConsistencyLevel header set to eventual and $count=true."))
+        group = request.match_info["group"]
+        if group not in self.groups:
+            return _not_found(group)
+        select = request.query.get("$select", "")
+        return self._page(request, self._users_inside(group),
+                          lambda i: self._user(i, select, typed=False))
+
+    def _users_inside(self, group: str) -> list[str]:
+        """Users in ``group`` and every group inside it, once each, in listing order."""
+        found: dict[str, None] = {}
+        seen: set[str] = set()
+
+        def walk(g: str) -> None:
+            seen.add(g)
+            for member in self.groups.get(g, []):
+                if member in self.users:
+                    found.setdefault(member)
+                elif member in self.groups and member not in seen:
+                    walk(member)
+
+        walk(group)
+        return list(found)
 
     async def _manager(self, request: web.Request) -> web.Response:
         refused = self._refusal(request)
@@ -238,6 +319,19 @@ class FakeGraph:
             return refused
         boss = self.managers.get(request.match_info["user"])
         if boss is None:
-            return web.json_response({"error": {"code": "Request_ResourceNotFound"}},
-                                     status=404)
+            return _not_found(request.match_info["user"])
         return web.json_response(self._user(boss, request.query.get("$select", "")))
+
+
+def _graph_error(status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> web.Response:
+    request_id = str(uuid.uuid4())
+    return web.json_response({"error": {"code": code, "message": message, "innerError": {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": request_id, "client-request-id": request_id}}},
+        status=status, headers=headers)
+
+
+def _not_found(object_id: str) -> web.Response:
+    return _graph_error(404, "Request_ResourceNotFound", f"Resource '{object_id}' does not "
+                        "exist or one of its queried reference-property objects are not present.")

@@ -5,7 +5,8 @@ school (as ``companyName``, in the Trust's own spelling) and manager; roles come
 groups, except the admin and the fallback approver, which come from a roles file. As real
 tenants are: the CEO is in no staff group (reached as the headteachers' manager), a cover
 supervisor has no mailbox (only a sign-in name), and the staff group also holds a guest and
-a disabled account, who must never be synced.
+a disabled account, who must never be synced. ``group_staff_by_school`` rearranges the staff
+group as many Trusts keep it: "All staff" holding one group per school.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ ROLE_GROUPS = {
     "ceo": "0000a11a-0000-0000-0000-000000000003",
     "dpo": "0000a11a-0000-0000-0000-000000000004",
     "governance_lead": "0000a11a-0000-0000-0000-000000000005",
+}
+SCHOOL_GROUPS = {  # companyName (without case) -> the school's own staff group
+    "northbrook learning trust": ("0000a11a-0000-0000-0000-0000000000c1", "Central team"),
+    "oakfield primary school": ("0000a11a-0000-0000-0000-0000000000c2", "Oakfield staff"),
+    "riverside academy": ("0000a11a-0000-0000-0000-0000000000c3", "Riverside staff"),
 }
 FROM_ROLES_FILE = ("admin", "fallback_approver")
 COMPANY = {"Central": "Northbrook Learning Trust", "Oakfield Primary": "Oakfield Primary School",
@@ -79,6 +85,21 @@ class Tenant:
 
     def set_company(self, email: str, company: str) -> None:
         self.graph.users[object_id(email)]["companyName"] = company
+
+    def group_staff_by_school(self) -> None:
+        """"All staff" (the staff group) holds the schools' groups, and no one directly."""
+        members = self.graph.groups[STAFF_GROUP]
+        self.graph.groups[STAFF_GROUP] = []
+        for group_id, name in SCHOOL_GROUPS.values():
+            self.graph.add_group(group_id, name, inside=(STAFF_GROUP,))
+        for user_id in members:
+            group_id, _ = SCHOOL_GROUPS[self.graph.users[user_id]["companyName"].casefold()]
+            self.graph.groups[group_id].append(user_id)
+
+    def disable(self, email: str) -> None:
+        """The account is disabled; the person stays in their groups and keeps their reports,
+        as when someone leaves and IT disables them first."""
+        self.graph.users[object_id(email)]["accountEnabled"] = False
 
     def remove(self, email: str) -> None:
         """Gone from the staff group (and every role group), as a leaver is."""

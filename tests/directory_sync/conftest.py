@@ -9,7 +9,8 @@ from bot.app import Application, build_application
 from bot.directory_sync.run import Network
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
-from testing.entra.fake_graph import FakeGraph, make_certificate
+from testing.entra.certificates import make_certificate
+from testing.entra.fake_graph import FakeGraph
 from testing.entra.tenant import Tenant, Waits, build_tenant
 
 

@@ -61,3 +61,32 @@ async def test_missing_settings_are_a_configuration_error(tenant: Tenant) -> Non
     assert done.returncode == 2
     assert done.stderr.startswith("policybot: configuration error: POLICYBOT_ENTRA_STAFF_GROUP")
     assert "Traceback" not in done.stderr
+
+
+async def test_a_dry_run_on_a_new_data_folder_creates_nothing(tenant: Tenant) -> None:
+    """Before the first real sync: no folder, no data file, no lock file appears."""
+    missing = tenant.folder / "fresh" / "data" / "policybot.json"
+    empty = tenant.folder / "empty"
+    empty.mkdir()
+    for target in (missing, empty / "policybot.json"):
+        dry = await policybot(tenant, "--from", "entra", "--dry-run", POLICYBOT_DB=str(target))
+        assert dry.returncode == 0, dry.stderr
+        assert "Summary: 23 to add" in dry.stdout
+    assert not (tenant.folder / "fresh").exists()
+    assert list(empty.iterdir()) == []
+
+    real = await policybot(tenant, "--from", "entra", POLICYBOT_DB=str(missing))
+    assert real.returncode == 0, real.stderr
+    assert missing.is_file()  # the real sync creates the store, as before
+    again = await policybot(tenant, "--from", "entra", "--dry-run", POLICYBOT_DB=str(missing))
+    assert again.returncode == 0 and "Summary: 0 to add, 0 to change" in again.stdout
+
+
+async def test_warnings_are_printed_with_the_people_they_are_about(tenant: Tenant) -> None:
+    tenant.disable("daniel.osei@northbrook.example")
+    dry = await policybot(tenant, "--from", "entra", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert ("warning: Sophie Bennett <sophie.bennett@northbrook.example> needs a new manager: "
+            "their manager Daniel Osei <daniel.osei@northbrook.example> has a disabled account "
+            "in Entra. Until Entra names a new one, their approvals go to Joanne Clarke "
+            "<joanne.clarke@northbrook.example>.") in dry.stdout.splitlines()

@@ -46,7 +46,7 @@ async def test_a_first_sync_fills_the_directory_as_entra_has_it(
     assert people.get("old.account@northbrook.example") is None
     # Graph as it behaves: several pages, one 429 waited out, one expired token renewed.
     member_pages = [p for p in tenant.graph.requests if p.endswith(
-        "/groups/0000a11a-0000-0000-0000-000000000001/members")]
+        "/groups/0000a11a-0000-0000-0000-000000000001/transitiveMembers/microsoft.graph.user")]
     assert len(member_pages) >= 6
     assert waits.seconds == [7.0]
     assert tenant.graph.token_requests == 2

@@ -14,7 +14,7 @@ from bot.directory_sync.run import Network
 from bot.due_work.runner import DueWork
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
-from testing.entra.tenant import ADMIN, Tenant, queued
+from testing.entra.tenant import ADMIN, DEPUTY, HEAD_OAK, TEACHER, Tenant, queued
 
 SYNC_AT = "02:00"
 
@@ -86,3 +86,26 @@ async def test_a_failed_sync_tells_the_admins_why(
     assert "directory sync from Entra: failed: 1" in report.lines()
     told = [m["text"] for m in await queued(runner.application, ADMIN) if m["type"] == "text"]
     assert told and "failed and changed nothing" in told[-1] and "group id" in told[-1]
+
+
+async def test_the_admins_are_told_who_needs_a_new_manager_and_the_log_names_no_one(
+        replicas: list[DueWork], tenant: Tenant, caplog: pytest.LogCaptureFixture) -> None:
+    runner = replicas[0]
+    await runner.run_all(at(2, 3))
+    tenant.disable(DEPUTY)  # before his reports are given a new manager
+    with caplog.at_level(logging.INFO, logger="bot.directory_sync"):
+        report = await runner.run_all(at(3, 3))
+
+    assert "directory sync from Entra: applied: 1" in report.lines()
+    logged = [r.getMessage() for r in caplog.records if "directory sync" in r.getMessage()]
+    assert logged and all("@" not in line and "Bennett" not in line for line in logged)
+    assert any("4 manager account disabled" in line for line in logged)
+    told = [m["text"] for m in await queued(runner.application, ADMIN) if m["type"] == "text"]
+    assert len(told) == 1 and told[0].startswith(
+        "Today's directory sync from Microsoft Entra ID was applied, with 4 thing(s) to fix "
+        "in Entra:\n- ")
+    assert (f"- Sophie Bennett <{TEACHER}> needs a new manager: their manager Daniel Osei "
+            f"<{DEPUTY}> has a disabled account in Entra. Until Entra names a new one, their "
+            f"approvals go to Joanne Clarke <{HEAD_OAK}>.") in told[0]
+    sophie = (await runner.application.directory.snapshot()).get(TEACHER)
+    assert sophie is not None and sophie.line_manager == HEAD_OAK

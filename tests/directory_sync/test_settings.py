@@ -31,6 +31,9 @@ READY = {"POLICYBOT_ENTRA_TENANT_ID": "t", "POLICYBOT_ENTRA_CLIENT_ID": "c",
      "POLICYBOT_ENTRA_STAFF_GROUP must be the object id"),
     ({**READY, "POLICYBOT_ENTRA_CERTIFICATE": "app.pem"},
      "set POLICYBOT_ENTRA_CLIENT_SECRET or POLICYBOT_ENTRA_CERTIFICATE, not both"),
+    ({"POLICYBOT_ENTRA_GROUP_MEMBERS": "nested"},
+     "POLICYBOT_ENTRA_GROUP_MEMBERS must be transitive (everyone in the staff group and the "
+     "groups inside it) or direct, not 'nested'"),
 ])
 def test_a_wrong_entra_setting_stops_start_up(values: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
@@ -51,6 +54,12 @@ def test_the_teams_registration_is_reused_when_no_entra_app_is_named() -> None:
     assert options.role_groups == {"ceo": (ROLE_GROUPS["ceo"],),
                                    "headteacher": (ROLE_GROUPS["headteacher"], GROUP)}
     assert options.max_removal_percent == 10 and options.school_attribute == "companyName"
+    # Nested groups are read unless told otherwise; the global cloud unless told otherwise.
+    assert options.transitive_members
+    assert (options.graph_url, options.authority_url) == (
+        "https://graph.microsoft.com/v1.0", "https://login.microsoftonline.com")
+    direct = options_from(load_config({**READY, "POLICYBOT_ENTRA_GROUP_MEMBERS": "direct"}))
+    assert not direct.transitive_members
 
 
 def test_the_client_secret_is_masked_like_every_secret() -> None:

@@ -1,14 +1,17 @@
-"""Hostile input to the directory import: broken and random CSV files.
+"""Hostile input to the directory import: broken and random CSV files; and to the sync from
+Entra: whatever the identity platform answers when it refuses a token.
 
 Every problem is reported, line by line, with no exception escaping; and when there is any
 problem nothing at all is written (people and directory version alike). The command line is
-tried too, as an administrator would run it.
+tried too, as an administrator would run it. A refusal is described on one line of bounded
+length that keeps the ids Microsoft support asks for whole.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.directory import DirectoryStore
+from bot.directory_sync.auth import describe_refusal
 from storage.tinydb_store import TinyDBStorage
 from testing.hostile import HEADER, VALID_ROWS, Snapshot, broken_directories, snapshot, to_csv
 
@@ -113,3 +117,38 @@ async def test_the_import_command_refuses_broken_files_with_a_message(tmp_path: 
         assert "Nothing" in done.stderr or "nothing" in done.stderr
         assert await cli_snapshot(tmp_path) == before
     assert "line 2" in outputs[0] and "UTF-8" in outputs[1]
+
+
+# -- the identity platform's refusals, as the directory sync from Entra reports them ---------
+
+SPECIAL = st.sampled_from(["\r\n", "\n", "\t", "\x00", "Trace ID:", "AADSTS", "'", " "])
+DESCRIPTIONS = st.lists(st.text(max_size=80) | SPECIAL, max_size=30).map("".join)
+
+
+@settings(HOSTILE, max_examples=200)
+@given(description=DESCRIPTIONS, error=st.text(max_size=200), trace=st.uuids(),
+       correlation=st.uuids(), codes=st.lists(st.integers(0, 10**8), max_size=3),
+       in_fields=st.booleans())
+def test_a_token_refusal_is_one_bounded_line_with_its_ids_whole(
+        description: str, error: str, trace: uuid.UUID, correlation: uuid.UUID,
+        codes: list[int], in_fields: bool) -> None:
+    """Whatever the description says, and whether the ids come as fields or only inside the
+    description (as older responses have them), the ids reach the admin whole."""
+    trailer = (f"\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\n"
+               "Timestamp: 2026-03-02 02:00:05Z")
+    result: dict[str, object] = {"error": error, "error_description": description + trailer,
+                                 "error_codes": codes}
+    if in_fields:
+        result.update(trace_id=str(trace), correlation_id=str(correlation))
+    message = describe_refusal(result)
+    assert "\n" not in message and "\r" not in message and "\x00" not in message
+    assert f"trace id {trace}, correlation id {correlation}" in message
+    assert len(message) < 800
+
+
+@settings(HOSTILE, max_examples=100)
+@given(result=st.dictionaries(st.text(max_size=20), st.none() | st.integers() | st.text(
+    max_size=50) | st.lists(st.integers(), max_size=2), max_size=8) | st.none() | st.text())
+def test_any_token_answer_is_described_without_an_exception(result: object) -> None:
+    message = describe_refusal(result)
+    assert message.startswith("the Microsoft identity platform") and "\n" not in message
