@@ -49,11 +49,14 @@ class BadInput(Exception):
     """The request cannot be a turn; the message says why (it never echoes the input)."""
 
 
-def _string(value: Any, what: str, limit: int = MAX_FIELD) -> str:
+def _string(value: Any, what: str, limit: int = MAX_FIELD, called: str = "") -> str:
+    """``value`` if it is a string within ``limit``; ``called``: what a person would call it,
+    for the page shows the message to them."""
     if not isinstance(value, str):
         raise BadInput(f"{what} must be a string")
     if len(value) > limit:
-        raise BadInput(f"{what} is too long (at most {limit} characters)")
+        raise BadInput(f"{called or what} is too long: {len(value):,} characters, at most "
+                       f"{limit:,}")
     return value
 
 
@@ -70,7 +73,7 @@ def parse_turn(data: Any) -> Turn:
         raise BadInput("send exactly one of 'text', 'choice' or 'press'")
     turn = Turn(person=person, event_id=f"playground:{event_id}" if event_id else "")
     if given == ["text"]:
-        return Turn(turn.person, text=_string(data["text"], "'text'", MAX_TEXT),
+        return Turn(turn.person, text=_string(data["text"], "'text'", MAX_TEXT, "the message"),
                     event_id=turn.event_id)
     if given == ["choice"]:
         choice = data["choice"]

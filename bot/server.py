@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 import sys
@@ -146,6 +147,14 @@ def _describe(plan: Plan, adapters: list[str], url: str) -> str:
            f"(Ctrl-C stops)"
 
 
+def _listen_problem(exc: OSError) -> str:
+    """Why the server could not listen, and for a port in use what to do about it."""
+    if exc.errno == errno.EADDRINUSE:
+        return ("the port is in use (another policybot, or another program): stop it, or "
+                "choose another port with --port")
+    return str(exc.strerror or exc)
+
+
 async def serve(config: Config, args: argparse.Namespace) -> int:
     """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 if it cannot listen, 2 if refused."""
     configure_logging(config)
@@ -165,7 +174,7 @@ async def serve(config: Config, args: argparse.Namespace) -> int:
             server = await start_server(web_app, plan.host, plan.port)
         except OSError as exc:
             print(f"policybot: cannot listen on {plan.host}:{plan.port}: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
+                  f"{_listen_problem(exc)}", file=sys.stderr)
             return 1
         if plan.playground and not is_loopback(plan.host):
             log.warning("the playground is reachable from other machines and lets anyone "

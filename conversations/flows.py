@@ -26,8 +26,8 @@ from conversations.people import CENTRAL, Person
 from conversations.people_search import Someone, find_people
 from conversations.policy import UNLISTED_ACCOUNT, Flow, PolicyPack, QuestionSpec, Rule
 from conversations.reader import NO_NAMES, DraftReader, Finding, KnownNames, Reader
-from conversations.typed_answers import NAMING_THE_SPEAKER, naming_the_speaker
 from conversations.typed_answers import match_typed as _match_typed
+from conversations.typed_answers import speaker_named
 
 # Answers the engine supplies itself, beside the person's: what the reader found in the draft
 # (facts that matter where the post goes) and whether the person disputed a finding.
@@ -162,10 +162,8 @@ class FlowRunner:
         resumed.pop("asked", None)
         return self._advance(resumed, person, accounts)
 
-    def answer(
-        self, state: State, person: Person, choice: Choice, accounts: Sequence[Account],
-        names: KnownNames = NO_NAMES,
-    ) -> Progress:
+    def answer(self, state: State, person: Person, choice: Choice,
+               accounts: Sequence[Account], names: KnownNames = NO_NAMES) -> Progress:
         flow = self.pack.flow(state["flow"])
         if choice.token != state.get("token"):
             return Progress(state, stale=True)
@@ -178,8 +176,7 @@ class FlowRunner:
         values, problem = self._read_answer(question, choice, accounts, state)
         if problem:
             return Progress(state, replies=[Text(problem), self._ask(question, state, accounts)])
-        if (flow.name, question.id) in NAMING_THE_SPEAKER:
-            values = [naming_the_speaker(values[0], person.name)]
+        values = speaker_named(flow.name, question.id, values, person.name)  # "me": a name
         clash = contradiction(question, values, findings_of(state))
         if question.kind == "suspicions" and values == ["none"]:
             clash = self._first_suspect(state)

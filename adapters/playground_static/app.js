@@ -52,7 +52,13 @@ function setStatus(text) {
 }
 
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (_) {
+    // The browser says only "Failed to fetch": on this page that means the server is gone.
+    throw new Error(`policybot is not running at ${location.origin} (start it with "policybot serve")`);
+  }
   let body = null;
   try {
     body = await response.json();
@@ -80,6 +86,22 @@ function say(node) {
   scrollDown();
 }
 
+// What just arrived is read from its start: when it is taller than the chat (a long card on
+// a phone), its first line (a card's verdict) is put at the top instead of scrolled past.
+function reveal(first) {
+  const box = $("transcripts");
+  const offset = first.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+  box.scrollTop = Math.min(offset - 8, box.scrollHeight - box.clientHeight);
+  const top = first.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 48) window.scrollBy(0, top - 8);
+}
+
+// A problem with what was typed is shown under the box that still holds it.
+function sayProblem(text) {
+  $("say-error").textContent = text;
+  $("say-error").hidden = !text;
+}
+
 // -- sending what the person did ------------------------------------------------------------
 
 // ``question``: the question element a choice was made on (a typed answer goes to the last one).
@@ -87,7 +109,8 @@ async function send(payload, shownAs, question) {
   if (!state.me || state.busy) return null;
   state.busy = true;
   setBusy(true);
-  if (shownAs) say(el("div", { class: "msg you", text: shownAs }));
+  const mine = shownAs ? el("div", { class: "msg you", text: shownAs }) : null;
+  if (mine) say(mine);
   try {
     const result = await api("/playground/api/turn", {
       method: "POST",
@@ -95,9 +118,12 @@ async function send(payload, shownAs, question) {
       body: JSON.stringify({ as: state.me, event_id: eventId(), ...payload }),
     });
     showResult(result, question);
+    if (payload.text) sayProblem("");
     return result;
   } catch (error) {
-    say(el("div", { class: "msg error", text: `Not sent: ${error.message}` }));
+    if (mine) mine.remove(); // not sent, so not shown as said
+    if (payload.text) sayProblem(`Not sent: ${error.message}`);
+    else say(el("div", { class: "msg error", text: `Not sent: ${error.message}` }));
     return null;
   } finally {
     state.busy = false;
@@ -115,7 +141,9 @@ function setBusy(busy) {
 function showResult(result, question) {
   if (result.duplicate) return;
   if (result.answered && result.answered.length) markAnswered(result.answered, question);
-  for (const message of result.replies) say(render(message));
+  const shown = result.replies.map(render);
+  transcript().append(...shown);
+  if (shown.length) reveal(shown[0]);
 }
 
 // The open question becomes its answer, without buttons.
@@ -287,6 +315,7 @@ async function choose(email) {
   state.me = email;
   localStorage.setItem("playground.as", email);
   $("choose-hint").hidden = Boolean(email);
+  sayProblem("");
   for (const [who, box] of state.transcripts) box.hidden = who !== email;
   setBusy(false);
   if (!email) {
@@ -351,8 +380,11 @@ async function start() {
     event.preventDefault();
     const text = $("text").value.trim();
     if (!text) return;
-    $("text").value = "";
-    send({ text }, text).then(() => $("text").focus());
+    // The box is emptied once the message has gone: one that could not go stays to be fixed.
+    send({ text }, text).then((result) => {
+      if (result) $("text").value = "";
+      $("text").focus();
+    });
   });
   $("text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {

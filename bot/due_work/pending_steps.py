@@ -117,10 +117,12 @@ class PendingSteps:
         change = remind(record, due.step, iso(now))
         self._save(tx, change.record, change.events, now)
         step = change.record["steps"][due.step]
+        what, waits = (("report", "for you to take it in hand") if _is_report(record)
+                       else ("request", "for your decision"))
         return [
             Outbound(step["approver"], Text(
-                f"Reminder: {record['requester_name']}'s request {record['id']} has been "
-                f"waiting for your decision since {when(step['asked_at'])}.")),
+                f"Reminder: {record['requester_name']}'s {what} {record['id']} has been "
+                f"waiting {waits} since {when(step['asked_at'])}.")),
             Outbound(step["approver"], render.approver_card(change.record, due.step),
                      card_key(record["id"], due.step)),
         ]
@@ -138,7 +140,10 @@ class PendingSteps:
             # No one above: remind once more rather than leave the step silent.
             return self._remind(tx, record, due, now) if not step.get("reminded_at") else []
         hours = int(self.timings.escalation_hours)
-        why = f"Escalated to {target.name} after {hours} working hours without a decision."
+        # A report is taken in hand, never decided: its notice says so.
+        unmet = ("with no one taking it in hand" if _is_report(record)
+                 else "without a decision")
+        why = f"Escalated to {target.name} after {hours} working hours {unmet}."
         return await self._move(tx, record, due.step, target.email, target.name, now,
                                 reason="escalated", why=why, requester_note=why)
 
@@ -177,9 +182,10 @@ class PendingSteps:
         await waiting_remove(tx, previous, record["id"])
         await waiting_add(tx, to, record["id"])
         key = card_key(record["id"], index)
+        needs = "you to take it in hand" if _is_report(record) else "your decision"
         out = [
             Outbound(previous, render.reassigned_card(change.record, index, why), key),
-            Outbound(to, Text(f"{record['id']} needs your decision. {why}")),
+            Outbound(to, Text(f"{record['id']} needs {needs}. {why}")),
             Outbound(to, render.approver_card(change.record, index), key),
         ]
         if requester_note:
@@ -206,3 +212,8 @@ class PendingSteps:
         request_store.save(tx, record)
         for event in events:
             tx.append_audit(now, event)
+
+
+def _is_report(record: RequestRecord) -> bool:
+    """A concern report: acknowledged ("in hand") by those it went to, not approved."""
+    return record["kind"] == "concern"

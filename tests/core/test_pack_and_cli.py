@@ -165,7 +165,7 @@ def test_directory_import_show_and_export(tmp_path: Path) -> None:
     assert "Please choose" not in chat.stdout  # every typed answer was taken
     assert "to Joanne Clarke: [ Approval needed: SM-0001" in chat.stdout
     decided = run_cli("chat", "--as", "joanne.clarke@northbrook.example", cwd=tmp_path, env=env,
-                  stdin="pending for me\na\nquit\n")
+                  stdin="pending for me\nf\nquit\n")  # a to e: the menu's buttons
     assert "to Sophie Bennett: [ FINE: Approved: SM-0001 ]" in decided.stdout
 
     exported = run_cli("export", "--format", "json", cwd=tmp_path, env=env)

@@ -86,6 +86,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path):
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], lines
+    assert "port is in use" in lines[0] and "--port" in lines[0], lines
 
 
 def test_the_playground_refuses_a_public_address(tmp_path: Path):
