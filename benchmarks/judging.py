@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.flows import FOUND, effective_answers
+from conversations.conversation import Conversation
+from conversations.evaluation import FOUND
+from conversations.flows import effective_answers
 from conversations.messages import Card, TurnResult
 
 TITLES = (("Not permitted", "refuse"), ("Not yet", "revise"), ("Fine to post", "allow"),
@@ -49,6 +51,7 @@ async def outcome_of(app: Any, result: TurnResult, asked: list[str],
     if outcome == "approval" and card is not None and card.request_id:
         record = await app.storage.get(f"request/{card.request_id}")
         approver = record.value["steps"][0]["approver"] if record else ""
-    last = state.get("last_check") or {}
-    facts = effective_answers(last).get(FOUND, []) if last else []
+    last = Conversation.from_json(state).last_check
+    facts = effective_answers(Conversation(answers=last.answers, findings=last.findings)).get(
+        FOUND, []) if last else []
     return Outcome(outcome, approver, clauses, list(facts), list(asked))

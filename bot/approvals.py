@@ -13,11 +13,12 @@ from datetime import datetime
 from bot import keys, request_store
 from bot.delegation import active_delegate
 from bot.request_ids import RequestIds
+from bot.turn_context import TurnContext
 from bot.tx import Tx
 from conversations import render
-from conversations.flows import Account, Evaluation
+from conversations.evaluation import Account, Evaluation
 from conversations.messages import Message, Outbound
-from conversations.people import CENTRAL, PeopleIndex, Person
+from conversations.people import PeopleIndex, Person
 from conversations.people_search import PERSON_PREFIX
 from conversations.policy import PolicyPack
 from conversations.requests import (
@@ -48,24 +49,14 @@ def card_key(request_id: str, step: int) -> str:
     return f"card:{request_id}:{step}"
 
 
-async def load_accounts(tx: Tx, person: Person) -> list[Account]:
-    """The approved accounts ``person`` may post on: their school's and the Trust's."""
-    docs = await tx.storage.scan(keys.ACCOUNT)
-    return [
-        Account(r.value["id"], r.value["name"], r.value["platform"], r.value["school"])
-        for _, r in docs if r.value["school"] in (person.school, CENTRAL)
-    ]
-
-
 class ApprovalDesk:
     def __init__(self, pack: PolicyPack, ids: RequestIds) -> None:
         self.pack = pack
         self.ids = ids
 
-    async def create(
-        self, tx: Tx, person: Person, people: PeopleIndex, evaluation: Evaluation,
-        accounts: list[Account], now: datetime,
-    ) -> DeskResult:
+    async def create(self, ctx: TurnContext, evaluation: Evaluation) -> DeskResult:
+        tx, person, people, now = ctx.tx, ctx.person, ctx.people, ctx.now
+        accounts = ctx.accounts
         flow = self.pack.flow(evaluation.flow)
         answers = evaluation.answers
         account = next((a for a in accounts if a.id in answers.get("account", ())), None)
@@ -123,10 +114,10 @@ class ApprovalDesk:
                               "approvers": [s.approver for s in steps]})
         return DeskResult(render.request_created(self.pack, record), outbound, record)
 
-    async def act(
-        self, tx: Tx, person: Person, name: str, request_id: str, comment: str, now: datetime
-    ) -> DeskResult:
+    async def act(self, ctx: TurnContext, name: str, request_id: str,
+                  comment: str) -> DeskResult:
         """Approve, reject, acknowledge or withdraw; refusals are recorded, nothing changes."""
+        tx, person, now = ctx.tx, ctx.person, ctx.now
         record = await request_store.load(tx, request_id)
         if record is None or (record["kind"] == "concern" and
                               not request_store.knows_of(record, person.email)):

@@ -211,8 +211,9 @@ async def purge(config: Config, dry_run: bool, at: datetime | None) -> int:
 
 async def delegate(config: Config, approver: str, to: str, start: date | None,
                    until: date) -> int:
-    from bot.delegation import DelegationError, set_delegation
+    from bot.delegation import set_delegation
     from bot.tx import Tx
+    from conversations.away import DelegationError
 
     application = await build_application(config)
     try:

@@ -1,231 +1,172 @@
 """The turns of a flow under way: starting it, answering, and what a finished check leads
-to (a refusal, "fine to post", or a request), with the reader's findings disputed or a draft
-checked again.
+to (a refusal, "fine to post", or a request), with the side exchanges of
+:mod:`conversations.exchanges` (a held message, a report's "send it?", a disputed finding,
+a draft checked again).
 
-Part of the application (:mod:`bot.service` dispatches to it); it works inside the turn's
-transaction and knows no platform.
+Part of the application: :mod:`bot.routes` dispatches to it; it works inside the turn's
+transaction (:class:`bot.turn_context.TurnContext`) and knows no platform.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from bot.approvals import ApprovalDesk, load_accounts
-from bot.tx import Tx
-from conversations import render
-from conversations.ask import PolicyIndex
+from bot.approvals import ApprovalDesk
+from bot.turn_context import Handled, TurnContext
+from conversations import exchanges, intents, render
+from conversations.classify import Dialogue, Intent
 from conversations.doubt import INSISTED
-from conversations.flows import Account, Evaluation, FlowRunner, Progress, State
-from conversations.messages import Choice, Option, Press, Question, Text, TurnResult
-from conversations.people import PeopleIndex, Person
-from conversations.policy import PolicyPack
-from conversations.reader import KnownNames
+from conversations.evaluation import Evaluation
+from conversations.flows import Progress
+from conversations.messages import Choice, Text, TurnResult
+from conversations.people_search import Someone
 from conversations.routing import Unroutable
-
-# What a turn produced for the speaker, and the conversation state to store.
-Handled = tuple[TurnResult, State]
 
 
 class FlowTurns:
-    def __init__(self, pack: PolicyPack, runner: FlowRunner, desk: ApprovalDesk,
-                 index: PolicyIndex, clock: Callable[[], datetime],
-                 names: Callable[[PeopleIndex], KnownNames]) -> None:
-        self.pack = pack
-        self.runner = runner
+    def __init__(self, dialogue: Dialogue, desk: ApprovalDesk) -> None:
+        self.pack = dialogue.pack
+        self.runner = dialogue.runner
+        self.index = dialogue.index
         self.desk = desk
-        self.index = index
-        self.clock = clock
-        self.names = names
 
-    async def start(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, flow: str,
-        preset: dict[str, list[str]],
-    ) -> Handled:
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.start(state, flow, person, accounts, preset, self.names(people))
+    async def start_flow(self, ctx: TurnContext, intent: Intent) -> Handled:
+        people = [Someone(*p) for p in ctx.names.people]
+        return await self.start(ctx, intent.name,
+                                intents.preset_for(self.pack, intent.name, intent.text, people))
+
+    async def start(self, ctx: TurnContext, flow: str, preset: dict[str, list[str]]) -> Handled:
+        progress = self.runner.start(ctx.conversation, flow, ctx.person, ctx.accounts, preset,
+                                     ctx.names)
         intro = Text(f"*{self.pack.flow(flow).title}*. Say \"cancel\" at any time to stop.")
-        result, new_state = await self.progressed(tx, person, people, progress, accounts)
+        result, after = await self.progressed(ctx, progress)
         result.replies.insert(0, intro)
-        return result, new_state
+        return result, after
 
-    async def answer(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
-    ) -> Handled:
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.answer(state, person, choice, accounts, self.names(people))
-        return await self.progressed(tx, person, people, progress, accounts)
+    async def answer(self, ctx: TurnContext, intent: Intent) -> Handled:
+        assert intent.choice is not None
+        progress = self.runner.answer(ctx.conversation, ctx.person, intent.choice,
+                                      ctx.accounts, ctx.names)
+        return await self.progressed(ctx, progress)
 
-    async def progressed(
-        self, tx: Tx, person: Person, people: PeopleIndex, progress: Progress,
-        accounts: list[Account], confirmed: bool = False,
-    ) -> Handled:
+    async def progressed(self, ctx: TurnContext, progress: Progress,
+                         confirmed: bool = False) -> Handled:
         result = TurnResult(replies=list(progress.replies), answered=progress.answered,
                             stale=progress.stale)
         evaluation = progress.finished
         if evaluation is None:
-            return with_state(result, progress.state)
-        now = self.clock()
-        outcome_event = {"event": "checked", "actor": person.email, "flow": evaluation.flow,
+            return result, progress.conversation
+        outcome_event = {"event": "checked", "actor": ctx.person.email, "flow": evaluation.flow,
                          "outcome": evaluation.outcome, "clauses": list(evaluation.clauses),
                          "rules": [r.id for r in evaluation.refusals + evaluation.requirements
                                    + evaluation.warnings],
                          "found": [f.fact for f in evaluation.findings]}
         if evaluation.outcome == "refuse":
-            tx.append_audit(now, outcome_event)
-            check_id = str((progress.state.get("last_check") or {}).get("id", ""))
-            result.replies += render.refusal(self.pack, evaluation, check_id)
+            ctx.audit(outcome_event)
+            last = progress.conversation.last_check
+            result.replies += render.refusal(self.pack, evaluation, last.id if last else "")
         elif evaluation.outcome == "allow":
-            tx.append_audit(now, outcome_event)
+            ctx.audit(outcome_event)
             result.replies += render.allowed(self.pack, evaluation)
         elif evaluation.outcome == "refer" and not confirmed:
-            return self._confirm_report(person, people, progress.state, evaluation, result)
+            return self._confirm_report(ctx, progress, evaluation, result)
         else:
-            desk = await self.desk.create(tx, person, people, evaluation, accounts, now)
+            desk = await self.desk.create(ctx, evaluation)
             if desk.refusal:
                 result.replies.append(Text(desk.refusal))
             result.replies += desk.replies
             result.outbound += desk.outbound
-        return with_state(result, progress.state)
+        return result, progress.conversation
 
-
-    async def recheck(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, check_id: str
-    ) -> Handled:
+    async def recheck(self, ctx: TurnContext, intent: Intent) -> Handled:
         """Check a revised draft: the old one shown as typed, to copy and change."""
-        last = state.get("last_check") or {}
-        result, after = await self.start(tx, person, people, state, "check_post", {})
-        if last.get("id") == check_id:
-            draft = str((last.get("answers", {}).get("draft") or [""])[0])
+        draft = exchanges.recheck_draft(ctx.conversation, intent.text)
+        result, after = await self.start(ctx, "check_post", {})
+        if draft is not None:
             result.replies[1:1] = [Text("Your draft as you sent it, to copy and change:"),
                                    Text(draft)]
         return result, after
 
-    async def dispute(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, press: Press
-    ) -> Handled:
+    async def dispute(self, ctx: TurnContext, intent: Intent) -> Handled:
         """The person says a finding is wrong: the check goes on to their line manager, with
         the finding and their reason, instead of ending in a refusal."""
-        last = state.get("last_check") or {}
-        if not last or last.get("id") != press.value:
-            return with_state(TurnResult(stale=True, replies=[Text(
+        assert intent.press is not None
+        reply = exchanges.read_dispute(ctx.conversation, intent.press)
+        if reply.stale:
+            return ctx.reply(TurnResult(stale=True, replies=[Text(
                 "That check is no longer the latest one, so nothing changed. Say \"check a "
-                "post\" to check it again.")]), state)
-        reason = " ".join(press.comment.split())
-        if not reason:
-            return with_state(TurnResult(replies=[Text(
+                "post\" to check it again.")]))
+        if not reply.reason:
+            return ctx.reply(TurnResult(replies=[Text(
                 "Please say why what I noticed is not what the post means: your line manager "
-                "will read it.")]), state)
-        tx.append_audit(self.clock(), {
-            "event": "finding_disputed", "actor": person.email, "comment": reason,
-            "found": [f.get("fact") for f in last.get("findings") or ()]})
-        accounts = await load_accounts(tx, person)
-        progress = self.runner.resume({**last, "seq": state.get("seq", 0)}, person, accounts,
-                                      reason)
-        result, after = await self.progressed(tx, person, people, progress, accounts)
+                "will read it.")]))
+        last = ctx.conversation.last_check
+        ctx.audit({"event": "finding_disputed", "actor": ctx.person.email,
+                   "comment": reply.reason, "found": [f.fact for f in last.findings]
+                   if last else []})
+        progress = self.runner.resume(ctx.conversation, ctx.person, ctx.accounts, reply.reason)
+        result, after = await self.progressed(ctx, progress)
         result.replies.insert(0, Text("Thank you. I'll ask your line manager to decide, with "
                                       "what I noticed and your reason."))
         return result, after
 
+    async def hold(self, ctx: TurnContext, intent: Intent) -> Handled:
+        """Keep the message and ask what it is: a post (or answer) or a question."""
+        held, question = exchanges.hold(ctx.conversation, intent.text, intent.lead,
+                                        intent.as_post)
+        return ctx.reply(TurnResult(replies=[question]), held)
 
-    def hold(self, state: State, text: str, prompt: str, as_post: str) -> Handled:
-        """Keep ``text`` and ask what it is: a post (or answer) or a question for the bot."""
-        seq = int(state.get("seq", 0)) + 1
-        held = {**state, "held": text, "token": f"q{seq}", "seq": seq}
-        question = Question(token=f"q{seq}", prompt=prompt, name="held", options=(
-            Option("post", as_post), Option("question", "It's a question for you")))
-        return with_state(TurnResult(replies=[question]), held)
-
-    async def held(
-        self, tx: Tx, person: Person, people: PeopleIndex, state: State, choice: Choice
-    ) -> Handled:
-        text = str(state["held"])
-        asked = state.get("asked")
-        base = {k: v for k, v in state.items() if k != "held"}
-        if asked:
-            base["token"] = f"q{base['seq']}"
-        picked = (choice.values or (choice.text.strip().lower(),))[0]
-        if picked not in ("post", "question"):
-            return with_state(TurnResult(replies=[Text("Please choose one of the buttons.")]),
-                               state)
-        label = "It's a post" if picked == "post" else "It's a question"
-        if picked == "question":
-            result, after = with_state(TurnResult(replies=[
-                render.policy_answer(self.index.answer(text), text)]), base)
-            current = self.runner.current_question(after, await load_accounts(tx, person))
+    async def held_reply(self, ctx: TurnContext, intent: Intent) -> Handled:
+        assert intent.choice is not None
+        reply = exchanges.read_held(ctx.conversation, intent.choice)
+        if reply.picked is None:
+            return ctx.reply(TurnResult(replies=[Text("Please choose one of the buttons.")]))
+        base = ctx.carrying_on(reply.conversation)
+        if reply.picked == "question":
+            result = TurnResult(replies=[render.policy_answer(self.index.answer(reply.text),
+                                                              reply.text)])
+            current = self.runner.current_question(base.conversation, ctx.accounts)
             if current is not None:
                 result.replies += [Text("Now, back to where we were:"), current]
-            result.answered = (label,)
-            return result, after
-        if asked:
-            result, after = await self.answer(tx, person, people, base,
-                                               Choice(base["token"], text=text))
+            result.answered = (reply.label,)
+            return result, base.conversation
+        if base.conversation.asked:
+            result, after = await self.answer(base, Intent("answer", choice=Choice(
+                str(base.conversation.token), text=reply.text)))
         else:
-            result, after = await self.start(tx, person, people, base, "check_post",
-                                              {"draft": [text]})
-        result.answered = (label,)
+            result, after = await self.start(base, "check_post", {"draft": [reply.text]})
+        result.answered = (reply.label,)
         return result, after
 
-
-    def _confirm_report(self, person: Person, people: PeopleIndex, state: State,
-                        evaluation: Evaluation, result: TurnResult) -> Handled:
+    def _confirm_report(self, ctx: TurnContext, progress: Progress, evaluation: Evaluation,
+                        result: TurnResult) -> Handled:
         """Before a report goes, the reporter is told exactly who will see it, and may stop."""
         try:
-            recipients = self.desk.preview_referral(person, people, evaluation)
+            recipients = self.desk.preview_referral(ctx.person, ctx.people, evaluation)
         except Unroutable as exc:
             result.replies.append(Text(f"I couldn't find anyone to take this: {exc}. "
                                        f"Please contact {self.pack.contact}."))
-            return result, state
-        seq = int(state.get("seq", 0)) + 1
-        # The answers given twice against the description's words hold the rules they held.
-        insisted = sorted({v for r in evaluation.requirements for v in r.when.get(INSISTED, ())})
-        waiting = {**state, "seq": seq, "token": f"q{seq}", "confirm": {
-            "flow": evaluation.flow, "insisted": insisted,
-            "answers": {k: list(v) for k, v in evaluation.answers.items()}}}
-        who = " and ".join(f"{p.name} ({role_of(p)})" for p in recipients)
-        result.replies.append(Question(
-            token=f"q{seq}", name="confirm_report",
-            prompt=f"Before I send it: this report will go to {who}, and only they will see "
-                   "it (8.2). Send it?",
-            options=(Option("send", "Send it"), Option("stop", "Don't send it"))))
+            return result, progress.conversation
+        waiting, question = exchanges.confirm_report(progress.conversation, evaluation,
+                                                     recipients)
+        result.replies.append(question)
         return result, waiting
 
-    async def confirmed(self, tx: Tx, person: Person, people: PeopleIndex, state: State,
-                        choice: Choice) -> Handled:
+    async def confirm_reply(self, ctx: TurnContext, intent: Intent) -> Handled:
         """The reporter's answer to "send it?": the report goes, or nothing does."""
-        pending = state["confirm"]
-        rest = {k: v for k, v in state.items() if k != "confirm"}
-        picked = (choice.values or (choice.text.strip().lower(),))[0]
-        if picked in ("yes", "send", "send it", "y"):
-            picked = "send"
-        if picked not in ("send", "stop", "no", "don't send it", "cancel"):
-            return with_state(TurnResult(replies=[Text("Please choose Send it or Don't send "
-                                                        "it.")]), state)
-        if picked != "send":
-            tx.append_audit(self.clock(), {"event": "report_not_sent", "actor": person.email})
-            return with_state(TurnResult(answered=("Don't send it",), replies=[Text(
-                "Nothing was sent. Say \"report a concern\" if you change your mind.")]), rest)
-        flow = self.pack.flow(pending["flow"])
-        answers = {**pending["answers"], INSISTED: list(pending.get("insisted") or ())}
-        evaluation = self.runner.evaluate(flow, answers, person)
-        done = Progress(rest, finished=evaluation)
-        accounts = await load_accounts(tx, person)
-        result, after = await self.progressed(tx, person, people, done, accounts,
+        assert intent.choice is not None
+        reply = exchanges.read_confirm(ctx.conversation, intent.choice)
+        if reply.send is None or reply.report is None:
+            return ctx.reply(TurnResult(replies=[Text("Please choose Send it or Don't send "
+                                                      "it.")]))
+        if not reply.send:
+            ctx.audit({"event": "report_not_sent", "actor": ctx.person.email})
+            return ctx.reply(TurnResult(answered=("Don't send it",), replies=[Text(
+                "Nothing was sent. Say \"report a concern\" if you change your mind.")]),
+                reply.conversation)
+        flow = self.pack.flow(reply.report.flow)
+        answers = {**reply.report.answers, INSISTED: reply.report.insisted}
+        evaluation = self.runner.evaluate(flow, answers, ctx.person)
+        done = Progress(reply.conversation, finished=evaluation)
+        result, after = await self.progressed(ctx.carrying_on(reply.conversation), done,
                                               confirmed=True)
         result.answered = ("Send it",)
         return result, after
-
-
-def role_of(person: Person) -> str:
-    """What a recipient of a report is, in a few words."""
-    for role, words in (("headteacher", f"headteacher of {person.school}"),
-                        ("governance_lead", "Head of Governance and People"),
-                        ("dpo", "Data Protection Officer"), ("ceo", "CEO"),
-                        ("fallback_approver", "Chair of the Trust Board")):
-        if person.has(role):
-            return words
-    return person.school
-
-
-def with_state(result: TurnResult, state: State) -> Handled:
-    return result, state

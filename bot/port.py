@@ -30,6 +30,7 @@ from bot.delivery import LOCAL, Channel
 from bot.delivery_failures import DeliveryRefused
 from bot.serving_plan import is_loopback
 from bot.tx import Tx
+from conversations.conversation import Conversation
 from conversations.intent_registry import MENU
 from conversations.messages import Action, Message, Outbound, Text, Turn, TurnResult
 from conversations.people import PeopleIndex, Person
@@ -167,10 +168,7 @@ class ApplicationPort:
     async def open_question_token(self, email: str) -> str | None:
         """The token of the question ``email`` is being asked now, if any."""
         found = await self._app.storage.get(keys.conversation(email))
-        state = found.value if found is not None else {}
-        if state.get("asked") or state.get("held") or state.get("confirm"):
-            return str(state.get("token") or "") or None
-        return None
+        return Conversation.from_json(found.value if found is not None else None).open_token
 
     # -- wiring ------------------------------------------------------------------------------
 

@@ -34,6 +34,18 @@ class Tx:
         value = self._values[key]
         return copy.deepcopy(value) if value is not None else None
 
+    async def scan(self, prefix: str) -> list[tuple[str, JSON]]:
+        """Every value under ``prefix`` as this transaction sees it (its own writes
+        included), remembered like :meth:`get` so a later read sees the same."""
+        for key, record in await self.storage.scan(prefix):
+            if key not in self._seen:
+                self._seen[key] = record.etag
+                self._values[key] = record.value
+        known = {k for k in self._seen if k.startswith(prefix)}
+        known |= {k for k in self._changes if k.startswith(prefix)}
+        found = [(key, await self.get(key)) for key in sorted(known)]
+        return [(key, value) for key, value in found if value is not None]
+
     def _expect(self, key: str) -> Any:
         if key not in self._seen:
             return None

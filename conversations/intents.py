@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from conversations import openers
+from conversations.people_search import Someone, named_in
 from conversations.policy import PolicyPack
 
 REQUEST_ID = re.compile(r"\b([A-Z]{2,4}-\d{3,})\b", re.IGNORECASE)
@@ -146,3 +148,25 @@ def draft_in(text: str) -> str:
 def request_id_in(text: str) -> str | None:
     match = REQUEST_ID.search(text)
     return match.group(1).upper() if match else None
+
+
+def preset_for(pack: PolicyPack, flow: str, text: str,
+               people: Sequence[Someone]) -> dict[str, list[str]]:
+    """Answers a flow's first words already give ("check this: ...", "a new Instagram
+    account"), so the person is not asked them again."""
+    preset: dict[str, list[str]] = {}
+    if flow == "check_post":
+        draft = draft_in(text)
+        if draft:
+            preset["draft"] = [draft]
+    if flow == "report_concern":
+        # "I'm worried about something Joanne Clarke posted": who it is about is said.
+        named = named_in(text, people)
+        if len(named) == 1:
+            preset["subject"] = [named[0].value]
+    if flow == "new_account":
+        platform = platform_in(text)
+        if platform and platform in {o.value for o in pack.flow(flow)
+                                     .question("platform").options}:
+            preset["platform"] = [platform]
+    return preset

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from conversations.doubt import DOUBT, INSISTED, SUSPICION
-from conversations.flows import DISPUTED, FOUND, Account, FlowRunner, Progress
+from conversations.evaluation import DISPUTED, FOUND, Account
+from conversations.flows import FlowRunner, Progress
 from conversations.intent_registry import KNOWN_INTENTS
 from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
@@ -162,15 +163,15 @@ def _walk(
             continue
         question = progress.replies[-1]
         assert isinstance(question, Question)
-        asked.add(progress.state["asked"])
-        spec = flow.question(progress.state["asked"])
+        at = str(progress.conversation.asked)
+        asked.add(at)
+        spec = flow.question(at)
         facts = sorted(pack.reader.facts) if spec.reads and pack.reader else []
         for answer in _answers(question, facts):
-            nxt = runner.answer(progress.state, person, answer, _SAMPLE_ACCOUNTS)
-            if nxt.stale or (nxt.finished is None and nxt.state.get("asked") ==
-                             progress.state.get("asked")):
+            nxt = runner.answer(progress.conversation, person, answer, _SAMPLE_ACCOUNTS)
+            if nxt.stale or (nxt.finished is None and nxt.conversation.asked == at):
                 continue
-            stack.append((nxt, [*path, f"{progress.state['asked']}={answer.values or 'text'}"]))
+            stack.append((nxt, [*path, f"{at}={answer.values or 'text'}"]))
 
 
 def _answers(question: Question, facts: list[str]) -> list[Choice]:

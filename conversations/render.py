@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from conversations.ask import PolicyAnswer
-from conversations.flows import Evaluation
-from conversations.messages import Action, Card, Message, Text
+from conversations.evaluation import Evaluation
+from conversations.intent_registry import MENU
+from conversations.messages import Action, Card, Message, Question, Text
 from conversations.policy import PolicyPack
 from conversations.requests import KIND_TITLES, RequestRecord, StepRecord
 from conversations.timefmt import when
@@ -300,3 +301,19 @@ def request_list(title: str, records: Sequence[RequestRecord], empty: str,
             quote=preview[:200] + ("…" if len(preview) > 200 else ""),
             actions=actions, request_id=r["id"]))
     return out
+
+
+MENU_BODY = ("I help you check a social media post against the Trust's Social Media Policy "
+             "before you post it, and get the approval it needs. You can also ask me about "
+             "the policy in your own words, request a new official account or report a "
+             "concern. Say \"cancel\" or \"start again\" at any point.")
+
+
+def menu(lead: str, current: Question | None) -> list[Message]:
+    """What the bot can do, headed by ``lead``, and the question under way, if any."""
+    replies: list[Message] = [Card(title=lead or "What would you like to do?", body=MENU_BODY,
+                                   actions=MENU)]
+    if current is not None:
+        replies += [Text("You were in the middle of something; here is where we were:"),
+                    current]
+    return replies

@@ -18,6 +18,7 @@ from bot import keys
 from bot.approvals import ID_PREFIX
 from bot.request_ids import COUNTER
 from bot.tx import Tx
+from conversations.conversation import holds_draft
 from conversations.requests import OPEN_STATES
 from conversations.timefmt import iso
 from storage.base import Delete, Put, Storage
@@ -25,9 +26,6 @@ from storage.base import Delete, Put, Storage
 # "findings" quote the draft's words; "dispute" is the requester's own reason.
 PERSONAL_FIELDS = ("draft", "answers", "answer_values", "comment", "account", "warnings",
                    "findings", "dispute")
-# What a conversation may hold of a draft: a flow under way, a finished check kept so it can be
-# disputed or checked again, or a message held while the bot asks what it is.
-CONVERSATION_CONTENT = ("flow", "last_check", "held")
 CURSOR = keys.RETENTION_CURSOR
 SEEN_DAYS = 7
 
@@ -109,8 +107,9 @@ async def plan(storage: Storage, now: datetime, retention_days: int) -> PurgePla
     recent = iso(now - timedelta(days=SEEN_DAYS))
     out.other += [k for k, rec in await storage.scan(keys.SEEN) if rec.value.get("at", "") < recent]
     for key, rec in await storage.scan(keys.CONVERSATION):
-        if (any(rec.value.get(k) for k in CONVERSATION_CONTENT)
-                and rec.value.get("updated_at", "") < cutoff):
+        # A conversation holding a draft (a flow under way, a finished check kept for a
+        # dispute, a message held) goes once abandoned.
+        if holds_draft(rec.value) and rec.value.get("updated_at", "") < cutoff:
             out.other.append(key)
     return out
 
