@@ -17,8 +17,9 @@ import textwrap
 from collections.abc import Callable, Collection
 from typing import TextIO
 
-from bot.port import LOCAL, ApplicationPort, Person
+from bot.port import LOCAL, ApplicationPort
 from conversations.messages import Action, Card, Choice, Message, Press, Question, Text, Turn
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 WIDTH = 88

@@ -4,50 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.settings import BY_NAME, SETTINGS
-
-
-class ConfigError(Exception):
-    """A missing or contradictory setting: one line that names the variable."""
-
-
-@dataclass(frozen=True)
-class Config:
-    values: Mapping[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str:
-        if name not in BY_NAME:
-            raise KeyError(name)
-        return self.values.get(name) or BY_NAME[name].default
-
-    def number(self, name: str) -> int:
-        return int(self.get(name))
-
-    @property
-    def storage_target(self) -> str:
-        return self.get("DATABASE_URL") or self.get("POLICYBOT_DB")
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.get("SLACK_BOT_TOKEN"))
-
-    @property
-    def teams_enabled(self) -> bool:
-        return bool(self.get("MICROSOFT_APP_ID"))
-
-    def masked(self) -> list[tuple[str, str]]:
-        """Every setting with its effective value; secrets show only whether they are set."""
-        out = []
-        for s in SETTINGS:
-            value = self.get(s.name)
-            if s.secret and value:
-                value = "(set)"
-            out.append((s.name, value or "(not set)"))
-        return out
+from bot.config_values import Config, ConfigError
+from bot.directory_sync import options
+from bot.settings import BY_NAME
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -112,6 +74,4 @@ def validate(config: Config) -> None:
             raise ConfigError(f"MICROSOFT_APP_TENANT_ID is required for {app_type}")
     elif config.get("MICROSOFT_APP_PASSWORD"):
         raise ConfigError("MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
-    from bot.directory_sync import options  # imported here: it builds on this module
-
     options.check(config)

@@ -11,7 +11,7 @@ terminal chat and the web playground read. A message is marked delivered only wh
 channel that reaches its person took it: one for someone on a platform this process does not
 serve stays queued, and one a platform cannot take just now (a throttle, an outage, a timeout)
 is retried with a growing pause, never moved elsewhere. One the platform refuses for good
-(:class:`~bot.delivery_failures.DeliveryRefused`: the app removed, the chat gone) is marked
+(:class:`~bot.port.DeliveryRefused`: the app removed, the chat gone) is marked
 failed, the admins are told once per cause, and ``policybot outbox`` lists and retries it.
 """
 
@@ -24,17 +24,17 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot import keys
 from bot.delivery_failures import (
     FAILURE,
-    DeliveryRefused,
     Failure,
     notice,
     notice_marker,
     refused,
 )
+from bot.port import LOCAL, Channel, DeliveryRefused
 from bot.tx import Tx
 from conversations.codec import message_from_json, message_to_json
 from conversations.messages import Message, Outbound, Text
@@ -43,7 +43,6 @@ from conversations.timefmt import iso, parse
 from storage.base import ABSENT, Change, Conflict, Delete, Put, Record, Storage
 
 log = logging.getLogger(__name__)
-LOCAL = "local"
 CLAIM_TIMEOUT = timedelta(minutes=2)
 # People served at once by one flush. A flush claims and settles its items in one write each,
 # so delivering to several people at once no longer competes with incoming turns for the
@@ -51,23 +50,6 @@ CLAIM_TIMEOUT = timedelta(minutes=2)
 MAX_CONCURRENT = 8
 MAX_ATTEMPTS = 15  # with the back-off below: about two and a half hours of retries
 MAX_WAIT = 900  # seconds between retries at most: a message is never given up on
-
-
-class Channel(Protocol):
-    """Something that reaches people: a platform adapter, or the local inbox."""
-
-    name: str
-
-    async def reaches(self, person: Person) -> bool:
-        """Whether this platform can reach ``person`` though they never wrote to the bot
-        (Slack looks them up by email). Raise when the platform cannot answer now."""
-
-    async def deliver(self, person: Person, message: Message, key: str) -> None:
-        """Send ``message`` (replacing the one sent earlier under ``key``, if any).
-
-        Raise :class:`DeliveryRefused` when the platform refused it for good; raise anything
-        else to have the item kept and retried after a pause.
-        """
 
 
 class LocalInbox:

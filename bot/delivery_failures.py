@@ -1,7 +1,7 @@
 """Deliveries that cannot succeed: kept, marked failed, told to the admins, retried by hand.
 
 A platform that refuses a message for good (the app was removed for the person, the chat is
-gone, the message is one it cannot take) raises :class:`DeliveryRefused`. The outbox then
+gone, the message is one it cannot take) raises :class:`bot.port.DeliveryRefused`. The outbox then
 stops trying: the item stays where it is (``outbox/<time>-<n>-<random>``), with a ``failure``
 member saying when, on which platform, the HTTP status, the service's error code and what
 that means, and is never due again by itself. Transient failures (a throttle, an outage, a
@@ -20,20 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from bot import keys
+from bot.port import DeliveryRefused
 from conversations.timefmt import iso
 from storage.base import ABSENT, Change, Conflict, Delete, Put, Storage
 
 FAILURE = "failure"  # the member of an outbox item that failed for good
-
-
-class DeliveryRefused(Exception):
-    """A platform refused a message for good: retrying it unchanged cannot succeed."""
-
-    def __init__(self, status: int, code: str, reason: str) -> None:
-        super().__init__(f"refused: HTTP {status} {code}")
-        self.status = status
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 """The id of the HTTP request being handled (set by the server's middleware)."""
 
 # Loggers of our own code follow LOG_LEVEL; everything else is held at INFO or above.
-OWN_LOGGERS = ("bot", "adapters", "conversations", "storage", "policybot")
+OWN_LOGGERS = ("bot", "adapters", "conversations", "storage", "policybot", "policybot_app")
 _TOKEN_PATTERNS = (
     r"\bxox[a-z]-[A-Za-z0-9-]+",  # Slack bot/user/app-config tokens
     r"\bxapp-[A-Za-z0-9-]+",  # Slack app-level tokens

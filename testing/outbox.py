@@ -4,7 +4,7 @@ a while, and the steps those tests share."""
 from __future__ import annotations
 
 from bot.app import Application
-from bot.delivery_failures import DeliveryRefused
+from bot.port import DeliveryRefused
 from conversations.messages import Message, Text
 from conversations.people import Person
 from testing.chat import Chat

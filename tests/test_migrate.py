@@ -88,7 +88,7 @@ def policybot(*args: str) -> subprocess.CompletedProcess[str]:
     """The real command line, in a child process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "policybot_app.cli", *args], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=120)
 
 

@@ -20,12 +20,13 @@ from adapters.slack.endpoint import SlackEndpoint
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import EVENTS_PATH
-from bot.port import ApplicationPort, Config, ConfigError
+from adapters.slack.settings import SlackSettings
+from bot.port import ApplicationPort
 
 log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
-# At shutdown the server first gives requests in flight 8 s (bot/server.py); this adapter's
-# own work (replies, card updates) then gets DRAIN_SECONDS, and what is still running is
+# At shutdown the server first gives requests in flight 8 s (policybot_app/server.py); this
+# adapter's own work (replies, card updates) then gets DRAIN_SECONDS, and what is still running is
 # stopped, its unsent replies handed to the outbox within HANDOVER_SECONDS. In all, within
 # Docker's 10 s stop timeout.
 DRAIN_SECONDS = 1.5
@@ -62,22 +63,21 @@ class SlackAdapter:
 SLACK: web.AppKey[SlackAdapter] = web.AppKey("policybot.slack", SlackAdapter)
 
 
-def web_client(config: Config, session: aiohttp.ClientSession | None = None
+def web_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None
                ) -> AsyncWebClient:
     """The Web API client: a 429 is waited out (Retry-After) and the call made again. With
     ``session``, every call reuses its connections (without, each call opens its own)."""
-    base_url = config.get("SLACK_API_URL")
     return AsyncWebClient(
-        token=config.get("SLACK_BOT_TOKEN"),
-        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        token=settings.bot_token,
+        base_url=settings.base_url,
         session=session,
         retry_handlers=[AsyncConnectionErrorRetryHandler(),
                         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
 
 
-async def setup_slack(web_app: web.Application, port: ApplicationPort, config: Config
-                      ) -> SlackAdapter:
+async def setup_slack(web_app: web.Application, port: ApplicationPort,
+                      settings: SlackSettings) -> SlackAdapter:
     """Mount ``POST /slack/events`` on ``web_app`` and register the Slack channel.
 
     Call before the web app starts. The caller (the server) keeps the adapter it returns,
@@ -85,14 +85,12 @@ async def setup_slack(web_app: web.Application, port: ApplicationPort, config: C
     work already acknowledged is given at most :data:`SHUTDOWN_GRACE` seconds to finish
     (see :meth:`SlackAdapter.finish`).
     """
-    token, secret = config.get("SLACK_BOT_TOKEN"), config.get("SLACK_SIGNING_SECRET")
-    if not token or not secret:
-        raise ConfigError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    secret = settings.signing_secret
     # One HTTP session for every Web API call: a connection per call cost as much CPU as
     # the rest of a turn (measured, docs/performance.md).
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     port.on_close(session.close)
-    client = web_client(config, session)
+    client = web_client(settings, session)
     # process_before_response: Slack's answer goes when the listener returns, and each
     # listener returns once the turn is committed (see listeners), never before.
     bolt = AsyncApp(client=client, signing_secret=secret, process_before_response=True,

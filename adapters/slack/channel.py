@@ -18,8 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import Rendered, render
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.refusals import refusal_of
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
 from conversations.messages import Message
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 NAME = "slack"

@@ -16,7 +16,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600.0

@@ -36,8 +36,9 @@ from adapters.slack.manifest import SLASH_COMMAND
 from adapters.slack.markup import without_mention
 from adapters.slack.reading import described, event_id_of, failure, read_action, typed_in_dm
 from adapters.slack.replies import SORRY, SlackReplies
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
 from conversations.messages import Choice, Press, Turn
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 2000

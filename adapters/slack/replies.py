@@ -16,8 +16,9 @@ from adapters.slack import blocks
 from adapters.slack.channel import SlackChannel
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.reading import failure
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
 from conversations.messages import Card, Message, Text, TurnResult
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."

@@ -12,7 +12,7 @@ import logging
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.adapter import SlackAdapter
-from bot.port import Config, ConfigError
+from adapters.slack.settings import SlackSettings, SlackSettingsError
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,13 @@ class SocketModeConnection:
         log.info("Slack Socket Mode disconnected")
 
 
-async def start_socket_mode(adapter: SlackAdapter, config: Config) -> SocketModeConnection:
+async def start_socket_mode(adapter: SlackAdapter,
+                            settings: SlackSettings) -> SocketModeConnection:
     """Connect to Slack over Socket Mode with the adapter ``setup_slack`` built. Returns at
     once; the connection reconnects by itself until closed."""
-    app_token = config.get("SLACK_APP_TOKEN")
+    app_token = settings.app_token
     if not app_token:
-        raise ConfigError("Socket Mode needs SLACK_APP_TOKEN")
+        raise SlackSettingsError("Socket Mode needs SLACK_APP_TOKEN")
     handler = AsyncSocketModeHandler(adapter.bolt, app_token=app_token,
                                      web_client=adapter.client)
     await handler.connect_async()

@@ -32,7 +32,8 @@ from adapters.teams.connector import ConnectorClientFactory, ConnectorSessions
 from adapters.teams.endpoint import TeamsEndpoint
 from adapters.teams.identity import TeamsIdentity
 from adapters.teams.references import TeamsMemory
-from bot.port import ApplicationPort, Config, is_loopback
+from adapters.teams.settings import TeamsSettings
+from bot.port import ApplicationPort, is_loopback
 
 __all__ = ["CONNECTOR_SESSIONS", "setup_teams"]
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ CONNECTOR_SESSIONS = web.AppKey("teams_connector_sessions", ConnectorSessions)
 async def setup_teams(
     web_app: web.Application,
     port: ApplicationPort,
-    config: Config,
+    settings: TeamsSettings,
     *,
     emulator: bool = False,
     host: str | None = None,
@@ -57,7 +58,7 @@ async def setup_teams(
     then be a loopback address (ValueError otherwise). ``token_service`` is where the bot
     gets its own tokens for calls to Teams: MSAL against Microsoft Entra unless given.
     """
-    app_id = config.get("MICROSOFT_APP_ID")
+    app_id = settings.app_id
     if not app_id and not emulator:
         log.info("Teams is off: MICROSOFT_APP_ID is not set")
         return
@@ -71,8 +72,7 @@ async def setup_teams(
     tokens: TokenCheck | None = None
     thread: TokenThread | None = None
     connection = service_connection(
-        app_id, config.get("MICROSOFT_APP_PASSWORD"), config.get("MICROSOFT_APP_TENANT_ID"),
-        config.get("MICROSOFT_APP_TYPE")) if app_id else None
+        app_id, settings.app_password, settings.tenant_id, settings.app_type) if app_id else None
     if connection is not None:
         thread = TokenThread()
         tokens = TokenCheck(connection, thread)
@@ -87,7 +87,7 @@ async def setup_teams(
     handler = PolicyTeamsHandler(port, memory, identity)
     adapter.on_turn_error = handler.on_turn_error  # the SDK's hook for a turn that failed
     port.register_channel(
-        TeamsChannel(adapter, memory, app_id, config.get("MICROSOFT_APP_TENANT_ID")))
+        TeamsChannel(adapter, memory, app_id, settings.tenant_id))
     web_app.router.add_post(ENDPOINT, TeamsEndpoint(adapter, handler, tokens).handle)
 
 

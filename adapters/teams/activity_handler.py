@@ -32,8 +32,9 @@ from adapters.teams import cards
 from adapters.teams.channel import PLATFORM, Sender, activity_for, card_activity
 from adapters.teams.identity import IdentityUnavailable, TeamsIdentity
 from adapters.teams.references import SentMessage, TeamsMemory
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
 from conversations.messages import Choice, Message, Press, Text, Turn, TurnResult
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"

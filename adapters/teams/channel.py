@@ -26,8 +26,8 @@ from microsoft_agents.hosting.core import AuthenticationConstants, ClaimsIdentit
 from adapters.teams import cards
 from adapters.teams.references import SentMessage, TeamsMemory
 from adapters.teams.refusals import refusal_of
-from bot.port import Person
 from conversations.messages import Message, Question, Text
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"

@@ -19,7 +19,8 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from adapters.teams.references import TeamsMemory
-from bot.port import ApplicationPort, Person
+from bot.port import ApplicationPort
+from conversations.people import Person
 
 log = logging.getLogger(__name__)
 # Teams' answers that mean "this member cannot be looked up here", now or later.

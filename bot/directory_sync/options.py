@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
-from bot.config import Config, ConfigError
+from bot.config_values import Config, ConfigError
 from bot.directory_sync.clouds import authority_for, graph_base, mismatch
 from conversations.people import KNOWN_ROLES
 

@@ -18,8 +18,9 @@ from aiohttp.test_utils import TestServer
 
 from adapters.slack import setup_slack
 from bot.app import build_application
+from bot.application_port import PortToApplication
 from bot.config import Config
-from bot.port import ApplicationPort
+from policybot_app.adapter_settings import slack_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.slack.fake_slack import FakeSlack
 from testing.slack.harness import SlackHarness
@@ -66,7 +67,7 @@ async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
     report = await application.directory.import_csv(DIRECTORY_CSV, source="test")
     assert report.ok, report.errors
     web_app = web.Application()
-    adapter = await setup_slack(web_app, ApplicationPort(application), config)
+    adapter = await setup_slack(web_app, PortToApplication(application), slack_settings(config))
     server = TestServer(web_app, host="127.0.0.1", port=0)
     await server.start_server()
     pump = asyncio.create_task(application.pump(interval=0.2))

@@ -21,8 +21,9 @@ from microsoft_agents.hosting.core.authorization import _entra_issuers
 from adapters.teams import setup_teams
 from adapters.teams.auth import TokenServiceFactory
 from bot.app import Application, build_application
+from bot.application_port import PortToApplication
 from bot.config import Config
-from bot.port import ApplicationPort
+from policybot_app.adapter_settings import teams_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
 from testing.teams.fake_connector import FakeConnector
@@ -75,8 +76,8 @@ async def serving(app: Application, connector: FakeConnector, *, emulator: bool,
                   token_service: TokenServiceFactory = FakeTokenService,
                   ) -> AsyncIterator[TeamsWorld]:
     web_app = web.Application()
-    await setup_teams(web_app, ApplicationPort(app), app.config, emulator=emulator,
-                      host="127.0.0.1", token_service=token_service)
+    await setup_teams(web_app, PortToApplication(app), teams_settings(app.config),
+                      emulator=emulator, host="127.0.0.1", token_service=token_service)
     server = TestServer(web_app, host="127.0.0.1")
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))

@@ -5,10 +5,14 @@ from one layer into another fails here before it grows.
   and no platform SDK or web framework;
 - storage imports nothing of the engine, the application or the adapters;
 - adapters import the application port (``bot.port``) and the engine's neutral messages
-  (``conversations.messages``, and their JSON form ``conversations.codec``), nothing else of
-  ``bot/``, ``conversations/`` or ``storage/``;
-- in ``bot/``, only the composition root (the server, the web server, the command line) knows
-  the adapters.
+  (``conversations.messages``, their JSON form ``conversations.codec``, and the people they
+  are addressed to, ``conversations.people``), nothing else of ``bot/``, ``conversations/``
+  or ``storage/``; from the port they take only what the port itself defines (it re-exports
+  nothing);
+- nothing in ``bot/`` imports ``adapters/``: only the composition root (``policybot_app/``:
+  the command line, the server, the web server) builds adapters;
+- no module imports itself back through others: no import cycle anywhere, counting the
+  imports made inside functions too.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "microsoft_agents",
                  "aiohttp", "tinydb", "psycopg")
-ADAPTER_MAY_USE = {"bot.port", "conversations.messages", "conversations.codec"}
-COMPOSITION_ROOT = {"bot/server.py", "bot/web_server.py", "bot/commands.py", "bot/cli.py"}
+ADAPTER_MAY_USE = {"bot.port", "conversations.messages", "conversations.codec",
+                   "conversations.people"}
+COMPOSITION_ROOT = "policybot_app"
+PRODUCT = ("bot", "adapters", "conversations", "storage", "policybot_app", "testing")
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
@@ -79,14 +85,109 @@ def test_adapters_use_the_port_and_neutral_messages_only() -> None:
     assert violations("adapters", allowed) == []
 
 
-def test_only_the_composition_root_knows_the_adapters() -> None:
-    def allowed(rel: str, module: str) -> bool:
-        return top(module) != "adapters" or rel in COMPOSITION_ROOT
-
-    assert violations("bot", allowed) == []
+def test_nothing_in_the_application_imports_the_adapters() -> None:
+    assert violations("bot", lambda _, module: top(module) != "adapters") == []
 
 
-@pytest.mark.parametrize("folder", ["bot", "adapters", "conversations", "storage"])
+@pytest.mark.parametrize("folder", ["bot", "conversations", "storage"])
+def test_only_the_composition_root_builds_adapters(folder: str) -> None:
+    assert violations(folder, lambda _, module: top(module) != "adapters") == []
+    assert (ROOT / COMPOSITION_ROOT / "__init__.py").exists()
+    assert any(top(module) == "adapters" for path in sources(COMPOSITION_ROOT)
+               for _, module in imports_of(path))
+
+
+def defined_in(path: Path) -> set[str]:
+    """The names a module defines itself (classes, functions, assignments)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_the_port_re_exports_nothing() -> None:
+    port = ROOT / "bot" / "port.py"
+    own = defined_in(port)
+    assert "__all__" not in own
+    taken = [f"{path.relative_to(ROOT).as_posix()}: {alias.name}"
+             for folder in ("adapters", "testing", "tests") for path in sources(folder)
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ImportFrom) and node.module == "bot.port"
+             for alias in node.names if alias.name not in own]
+    assert taken == []
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the product modules it imports (``from package import submodule`` counts
+    as the submodule)."""
+    modules = {module_name(p): p for folder in PRODUCT for p in sources(folder)}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                edges.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                subs = {f"{node.module}.{a.name}" for a in node.names} & modules.keys()
+                edges.update(subs)
+                if len(subs) < len(node.names):
+                    edges.add(node.module)
+        graph[name] = edges & modules.keys()
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles_anywhere() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+@pytest.mark.parametrize("folder", ["bot", "adapters", "conversations", "storage",
+                                    "policybot_app"])
 def test_no_source_file_is_over_400_lines(folder: str) -> None:
     long = [f"{p.relative_to(ROOT)}: {n} lines" for p in sources(folder)
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400]

@@ -9,7 +9,7 @@ import io
 from adapters.terminal import TerminalChat
 from bot import records
 from bot.app import Application
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
 from testing.chat import Chat
 from testing.staff import DEPUTY, HEAD, TEACHER
 
@@ -41,7 +41,7 @@ async def test_a_reason_left_empty_in_the_terminal_is_asked_again(app: Applicati
                                         channel="personal")
     out = io.StringIO()
     reasons = iter(["", "Please leave the phones debate to the head"])
-    chat = TerminalChat(ApplicationPort(app), DEPUTY, out=out, ask_reason=lambda: next(reasons))
+    chat = TerminalChat(PortToApplication(app), DEPUTY, out=out, ask_reason=lambda: next(reasons))
     await chat.say("pending")
     letter = next(k for k, a in chat.actions.items() if a.name == "reject")
     await chat.say(letter)
@@ -57,7 +57,7 @@ async def test_a_reason_never_given_sends_nothing(app: Application) -> None:
     await Chat(app, TEACHER).check_post("Speaking as head of year, I think phones should go",
                                         channel="personal")
     out = io.StringIO()
-    chat = TerminalChat(ApplicationPort(app), DEPUTY, out=out, ask_reason=lambda: "")
+    chat = TerminalChat(PortToApplication(app), DEPUTY, out=out, ask_reason=lambda: "")
     await chat.say("pending")
     letter = next(k for k, a in chat.actions.items() if a.name == "reject")
     await chat.say(letter)

@@ -16,7 +16,7 @@ import pytest
 from adapters import terminal
 from adapters.terminal import TerminalChat
 from bot.app import Application
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
 from testing.chat import Chat
 from testing.staff import DEPUTY, TEACHER
 
@@ -35,7 +35,7 @@ async def test_an_old_card_s_letters_still_press_its_buttons_after_the_menu(
 ) -> None:
     await Chat(app, TEACHER).check_post(OPINION, channel="personal")
     out = io.StringIO()
-    chat = TerminalChat(ApplicationPort(app), DEPUTY, out=out)
+    chat = TerminalChat(PortToApplication(app), DEPUTY, out=out)
     await chat.greet()
     await chat.say("pending")
     approve = letter_of(chat, "approve", "SM-0001")
@@ -48,7 +48,7 @@ async def test_an_old_card_s_letters_still_press_its_buttons_after_the_menu(
 
 async def test_a_button_shown_again_keeps_its_letter(app: Application) -> None:
     await Chat(app, TEACHER).check_post(OPINION, channel="personal")
-    chat = TerminalChat(ApplicationPort(app), DEPUTY, out=io.StringIO())
+    chat = TerminalChat(PortToApplication(app), DEPUTY, out=io.StringIO())
     await chat.greet()
     menu = dict(chat.actions)
     await chat.say("pending")
@@ -66,7 +66,7 @@ def test_letters_never_repeat_and_skip_typed_answers() -> None:
 async def test_the_approver_s_own_card_is_not_repeated_as_news(app: Application) -> None:
     await Chat(app, TEACHER).check_post(OPINION, channel="personal")
     out = io.StringIO()
-    chat = TerminalChat(ApplicationPort(app), DEPUTY, out=out)
+    chat = TerminalChat(PortToApplication(app), DEPUTY, out=out)
     await chat.greet()
     await chat.say("pending")
     await chat.say(letter_of(chat, "approve", "SM-0001"))
@@ -77,13 +77,13 @@ async def test_the_approver_s_own_card_is_not_repeated_as_news(app: Application)
 
 async def test_a_decision_is_news_for_the_requester_once(app: Application) -> None:
     teacher_out = io.StringIO()
-    teacher = TerminalChat(ApplicationPort(app), TEACHER, out=teacher_out)
+    teacher = TerminalChat(PortToApplication(app), TEACHER, out=teacher_out)
     await teacher.greet()
     await teacher.say("check a post")
     await teacher.say(OPINION)
     await teacher.say("1")  # my own personal account
     assert "NEEDS APPROVAL" in teacher_out.getvalue()
-    deputy = TerminalChat(ApplicationPort(app), DEPUTY, out=io.StringIO())
+    deputy = TerminalChat(PortToApplication(app), DEPUTY, out=io.StringIO())
     await deputy.greet()
     await deputy.say("pending")
     await deputy.say(letter_of(deputy, "approve", "SM-0001"))

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Application
-from bot.web_server import build_web_app
+from policybot_app.web_server import build_web_app
 from testing.server.application import make_application
 from testing.server.playground import browser
 from testing.server.serve_process import ServerProcess

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _parser
 from bot.config import Config
-from bot.serving_plan import Refused, plan_serving
 from bot.settings import SETTINGS
+from policybot_app.cli import _parser
+from policybot_app.serving_plan import Refused, plan_serving
 from testing.server.serve_process import POLICYBOT, ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Application
 from bot.health import product_version
-from bot.web_server import build_web_app
+from policybot_app.web_server import build_web_app
 from testing.staff import DEPUTY, HEAD
 
 

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Config
 from bot.logging_setup import REDACTED, Redactor, configure_logging, reset_logging
-from bot.web_server import build_web_app
+from policybot_app.web_server import build_web_app
 from testing.server.application import make_application
 from testing.server.serve_process import ServerProcess
 from testing.staff import DEPUTY

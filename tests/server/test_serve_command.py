@@ -17,10 +17,11 @@ import pytest
 
 from adapters.slack.adapter import SHUTDOWN_GRACE as SLACK_SHUTDOWN_GRACE
 from bot.config import Config
-from bot.server import SOCKET_MODE_CLOSE_SECONDS
-from bot.serving_plan import Refused, is_loopback, plan_serving
+from bot.port import is_loopback
 from bot.settings import BY_NAME
-from bot.web_server import CUT_OFF_SECONDS, GRACE_SECONDS, STOP_BUDGET_SECONDS
+from policybot_app.server import SOCKET_MODE_CLOSE_SECONDS
+from policybot_app.serving_plan import Refused, plan_serving
+from policybot_app.web_server import CUT_OFF_SECONDS, GRACE_SECONDS, STOP_BUDGET_SECONDS
 from storage.tinydb_store import TinyDBStorage
 from testing.server.serve_process import ServerProcess, run_serve
 from testing.staff import DEPUTY

@@ -20,10 +20,11 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack import SlackAdapter, setup_slack
 from adapters.slack.adapter import RATE_LIMIT_RETRIES
 from bot.app import Application, build_application
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
 from bot.tx import Tx
 from conversations.messages import Outbound, Text
 from conversations.people import Person
+from policybot_app.adapter_settings import slack_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
 from testing.slack.fake_slack import FakeSlack
@@ -63,7 +64,8 @@ async def quiet(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Quiet]:
     application = await build_application(
         config, storage=TinyDBStorage(str(tmp_path / "policybot.json")), clock=clock)
     assert (await application.directory.import_csv(DIRECTORY_CSV, source="test")).ok
-    adapter = await setup_slack(web.Application(), ApplicationPort(application), config)
+    adapter = await setup_slack(web.Application(), PortToApplication(application),
+                                slack_settings(config))
     yield Quiet(application, adapter, clock)
     await application.close()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import commands
+from policybot_app import commands
 from testing.slack.harness import SlackHarness
 from testing.slack.journeys import OPINION, ask_to_post, reminders_to, working_hours_after_asking
 from testing.slack.world import DANIEL, SOPHIE, slack_config

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from adapters.slack.manifest import build_manifest
-from bot.cli import main
+from policybot_app.cli import main
 from testing.slack.fake_slack import BOT_USER
 from testing.slack.harness import SlackHarness
 from testing.slack.journeys import OPINION, ask_to_post

@@ -9,7 +9,8 @@ from typing import Any
 
 from adapters.slack import setup_slack, start_socket_mode
 from bot.app import build_application
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
+from policybot_app.adapter_settings import slack_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.slack.fake_slack import BOT_USER, FakeSlack
 from testing.slack.harness import SlackHarness, poll
@@ -101,8 +102,9 @@ async def test_socket_mode_serves_the_same_conversation(tmp_path: Path, fake: Fa
     config = slack_config(fake, SLACK_APP_TOKEN=fake.app_token)
     application = await build_application(
         config, storage=TinyDBStorage(str(tmp_path / "policybot.json")))
-    adapter = await setup_slack(web.Application(), ApplicationPort(application), config)
-    connection = await start_socket_mode(adapter, config)
+    adapter = await setup_slack(web.Application(), PortToApplication(application),
+                                slack_settings(config))
+    connection = await start_socket_mode(adapter, slack_settings(config))
     try:
         await poll(lambda: asyncio.sleep(0, fake.socket_connected))
         event = {"type": "message", "channel": "DUSOPHIE", "user": SOPHIE, "ts": "6.6",

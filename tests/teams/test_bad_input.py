@@ -14,8 +14,9 @@ import pytest
 from aiohttp import web
 
 from adapters.teams import setup_teams
+from bot.application_port import PortToApplication
 from bot.config import Config
-from bot.port import ApplicationPort
+from policybot_app.adapter_settings import teams_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.staff import DEPUTY, HEAD
 from testing.teams.fake_connector import FakeConnector
@@ -97,7 +98,7 @@ async def test_an_authenticated_request_that_is_not_an_activity_gets_a_4xx(
 async def test_the_endpoint_is_off_without_an_app_id(tmp_path: Path) -> None:
     app = await make_application(tmp_path, {})
     web_app = web.Application()
-    await setup_teams(web_app, ApplicationPort(app), app.config)
+    await setup_teams(web_app, PortToApplication(app), teams_settings(app.config))
     assert not [r for r in web_app.router.routes() if r.resource and
                 r.resource.canonical == "/api/messages"]
     assert "teams" not in app.outbox.channels
@@ -108,8 +109,8 @@ async def test_the_endpoint_is_off_without_an_app_id(tmp_path: Path) -> None:
 async def test_emulator_mode_refuses_a_non_loopback_address(tmp_path: Path, host: str) -> None:
     app = await make_application(tmp_path, {})
     with pytest.raises(ValueError, match="loopback"):
-        await setup_teams(web.Application(), ApplicationPort(app), Config({}), emulator=True,
-                          host=host)
+        await setup_teams(web.Application(), PortToApplication(app),
+                          teams_settings(Config({})), emulator=True, host=host)
     await app.close()
 
 

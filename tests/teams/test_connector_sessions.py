@@ -9,7 +9,8 @@ from aiohttp import web
 
 from adapters.teams import CONNECTOR_SESSIONS, setup_teams
 from adapters.teams.connector import ConnectorSessions
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
+from policybot_app.adapter_settings import teams_settings
 from testing.staff import DEPUTY, HEAD
 from testing.teams.fake_connector import FakeConnector
 from testing.teams.flows import approver_card, ask_for_approval
@@ -49,7 +50,7 @@ async def test_the_sessions_are_closed_with_the_application(
         tmp_path: Path, connector: FakeConnector) -> None:
     app = await make_application(tmp_path, {})
     web_app = web.Application()
-    await setup_teams(web_app, ApplicationPort(app), app.config, emulator=True,
+    await setup_teams(web_app, PortToApplication(app), teams_settings(app.config), emulator=True,
                       host="127.0.0.1")
     sessions = web_app[CONNECTOR_SESSIONS]
     opened = sessions.session(connector.url)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.teams import package
-from bot.cli import main
+from policybot_app.cli import main
 
 APP_ID = "3f2b6c1e-9a4d-4e8b-b1c2-7d9e0f1a2b3c"
 

@@ -74,7 +74,7 @@ async def test_a_teams_approver_is_reminded_then_the_step_escalates(world: Teams
 async def test_due_work_run_from_the_command_line_reaches_teams(world: TeamsWorld) -> None:
     """`policybot jobs run` delivers through the Teams channel as the server does (here the
     emulator's, which the fake connector serves; tokens are the SDK's business)."""
-    from bot.commands import run_due_work
+    from policybot_app.commands import run_due_work
 
     daniel = world.user(DEPUTY, "Daniel Osei")
     joanne = world.user(HEAD, "Joanne Clarke")

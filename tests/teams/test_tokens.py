@@ -20,7 +20,8 @@ from aiohttp.test_utils import TestServer
 from adapters.slack import setup_slack
 from adapters.teams import auth, setup_teams
 from bot.app import build_application
-from bot.port import ApplicationPort
+from bot.application_port import PortToApplication
+from policybot_app.adapter_settings import slack_settings, teams_settings
 from storage.tinydb_store import TinyDBStorage
 from testing.clock import Clock
 from testing.slack.fake_slack import FakeSlack
@@ -99,8 +100,9 @@ async def slack_and_teams(tmp_path: Path, slack_fake: FakeSlack, connector: Fake
                                   clock=Clock())
     assert (await app.directory.import_csv(DIRECTORY_CSV, source="test")).ok
     web_app = web.Application()
-    slack_adapter = await setup_slack(web_app, ApplicationPort(app), config)
-    await setup_teams(web_app, ApplicationPort(app), config, token_service=FakeTokenService)
+    slack_adapter = await setup_slack(web_app, PortToApplication(app), slack_settings(config))
+    await setup_teams(web_app, PortToApplication(app), teams_settings(config),
+                      token_service=FakeTokenService)
     server = TestServer(web_app, host="127.0.0.1", port=0)
     await server.start_server()
     pump = asyncio.create_task(app.pump(interval=0.05))

@@ -2,33 +2,22 @@
 
 The playground and the Teams emulator let anyone act as anyone, so they only listen on a
 loopback address (the playground can be forced onto another address with a flag that says it
-is insecure; the emulator cannot). :func:`is_loopback` is the one test of "loopback" the
-product uses, for addresses to bind and for the names a request says it was sent to.
+is insecure; the emulator cannot). :func:`bot.port.is_loopback` is the one test of
+"loopback" the product uses, for addresses to bind and for the names a request says it was
+sent to.
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
 from dataclasses import dataclass
 
 from bot.config import Config
-
-LOOPBACK_NAMES = ("localhost",)
+from bot.port import is_loopback
 
 
 class Refused(Exception):
     """Serving as asked would be unsafe or impossible: one line, exit code 2."""
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (an address, ``[v6]`` or a name) can only mean this machine."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # another host name: it may resolve to any address
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """``policybot serve``: one aiohttp server hosting every adapter, until SIGTERM or SIGINT.
 
-What is served where is decided first (:mod:`bot.serving_plan`: the playground and the Teams
-emulator only on loopback); then storage, the web application (:mod:`bot.web_server`), the
-outbox pump, the scheduled jobs and Slack's Socket Mode start. A stop takes intake down first
-(Socket Mode, then HTTP, letting requests in flight finish), then the work it started, then
-storage: within Docker's 10 s stop timeout.
+What is served where is decided first (:mod:`policybot_app.serving_plan`: the playground and
+the Teams emulator only on loopback); then storage, the web application
+(:mod:`policybot_app.web_server`), the outbox pump, the scheduled jobs and Slack's Socket
+Mode start. A stop takes intake down first (Socket Mode, then HTTP, letting requests in
+flight finish), then the work it started, then storage: within Docker's 10 s stop timeout.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from bot.app import Application, build_application
 from bot.config import Config, ConfigError
 from bot.health import ADAPTERS, product_version
 from bot.logging_setup import Redactor, configure_logging, secrets_of
-from bot.serving_plan import Plan, Refused, is_loopback, plan_serving
-from bot.web_server import build_web_app, start_server, stop_server
 from conversations.policy import PackError
+from policybot_app.adapter_settings import slack_settings
+from policybot_app.serving_plan import Plan, Refused, is_loopback, plan_serving
+from policybot_app.web_server import build_web_app, start_server, stop_server
 from storage import Storage, StorageUnavailable, open_storage
 
 __all__ = ["serve"]
 log = logging.getLogger(__name__)
-# Part of the stop budget (bot.web_server): Slack's close handshake must not eat into it.
+# Part of the stop budget (policybot_app.web_server): Slack's close handshake must not eat into it.
 SOCKET_MODE_CLOSE_SECONDS = 0.5
 
 
@@ -76,7 +77,7 @@ async def _start_socket_mode(web_app: web.Application, config: Config) -> Any:
         raise ConfigError("SLACK_APP_TOKEN: Socket Mode needs SLACK_BOT_TOKEN and "
                           "SLACK_SIGNING_SECRET as well")
     try:
-        return await start_socket_mode(adapter, config)
+        return await start_socket_mode(adapter, slack_settings(config))
     except (ConfigError, asyncio.CancelledError):
         raise
     except Exception as exc:  # a refused or unreachable connection: one line, not a traceback

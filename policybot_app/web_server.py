@@ -22,10 +22,11 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.app import Application
+from bot.application_port import PortToApplication
 from bot.config import Config, ConfigError
 from bot.health import ADAPTERS, APPLICATION, healthz
 from bot.logging_setup import new_request_id, request_id
-from bot.port import ApplicationPort
+from policybot_app.adapter_settings import slack_settings, teams_settings
 
 log = logging.getLogger(__name__)
 STOP_BUDGET_SECONDS = 10.0  # Docker's default stop timeout: SIGKILL after this
@@ -113,7 +114,7 @@ async def build_web_app(
         except ImportError as exc:
             raise ConfigError(f"SLACK_BOT_TOKEN is set but the Slack adapter cannot be "
                               f"loaded ({exc})") from None
-        await setup_slack(web_app, ApplicationPort(application), config)
+        await setup_slack(web_app, PortToApplication(application), slack_settings(config))
         adapters.append("slack")
     if config.teams_enabled or teams_emulator:
         try:
@@ -121,12 +122,13 @@ async def build_web_app(
         except ImportError as exc:
             name = "MICROSOFT_APP_ID is set" if config.teams_enabled else "--teams-emulator"
             raise ConfigError(f"{name} but the Teams adapter cannot be loaded ({exc})") from None
-        await setup_teams(web_app, ApplicationPort(application), config, emulator=teams_emulator)
+        await setup_teams(web_app, PortToApplication(application), teams_settings(config),
+                          emulator=teams_emulator)
         adapters.append("teams-emulator" if teams_emulator else "teams")
     if playground:
         from adapters.playground import setup_playground
 
-        setup_playground(web_app, ApplicationPort(application), any_host=insecure_playground)
+        setup_playground(web_app, PortToApplication(application), any_host=insecure_playground)
         adapters.append("playground")
     web_app[ADAPTERS] = adapters
     return web_app

@@ -56,7 +56,7 @@ async def retry(application: Application, config: Config, idents: list[str],
     if not retried:
         print("Nothing to retry.")
         return 1 if unknown else 0
-    from bot.web_server import build_web_app
+    from policybot_app.web_server import build_web_app
 
     # The same channels as the server's: what this process cannot reach waits for the server.
     await build_web_app(application, config, playground=False, teams_emulator=False)

@@ -1,4 +1,4 @@
-"""What each ``policybot`` subcommand does (argument parsing lives in bot.cli)."""
+"""What each ``policybot`` subcommand does (argument parsing lives in policybot_app.cli)."""
 
 from __future__ import annotations
 
@@ -55,11 +55,11 @@ def check_policy(file: str | None) -> int:
 
 async def chat(config: Config, email: str) -> int:
     from adapters.terminal import run_chat
-    from bot.port import ApplicationPort
+    from bot.application_port import PortToApplication
 
     application = await build_application(config)
     try:
-        return await run_chat(ApplicationPort(application), email)
+        return await run_chat(PortToApplication(application), email)
     finally:
         await application.close()
 
@@ -157,7 +157,7 @@ async def run_due_work(application: Application, config: Config, now: datetime, 
     Teams, the local inbox): (what was done, messages delivered, messages still queued).
     What this process cannot deliver stays queued for the server."""
     from bot.due_work.runner import DueWork
-    from bot.web_server import build_web_app
+    from policybot_app.web_server import build_web_app
 
     await build_web_app(application, config, playground=False, teams_emulator=teams_emulator)
     report = await DueWork(application).run_all(now)

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from bot import commands
+    from policybot_app import commands
 
     if args.command == "config":
         return commands.show_config(markdown=args.markdown)
@@ -169,7 +169,7 @@ async def _run(args: argparse.Namespace) -> int:
         return print_manifest(args.url, socket_mode=args.socket_mode)
     config = load_config()
     if args.command == "serve":
-        from bot.server import serve
+        from policybot_app.server import serve
 
         return await serve(config, args)
     if args.command == "chat":
@@ -186,7 +186,7 @@ async def _run(args: argparse.Namespace) -> int:
         return await commands.jobs(config, args.jobs_command, args.at,
                                    getattr(args, "dry_run", False))
     if args.command == "outbox":
-        from bot.outbox_command import outbox
+        from policybot_app.outbox_command import outbox
 
         return await outbox(config, args.outbox_command or "list", getattr(args, "ids", []),
                             getattr(args, "every", False))
