@@ -17,24 +17,23 @@ from bot.turn_context import TurnContext
 from bot.tx import Tx
 from conversations import render
 from conversations.evaluation import Account, Evaluation
+from conversations.flow_registry import KIND_OF_FLOW, NEW_ACCOUNT, REPORT_CONCERN
 from conversations.messages import Message, Outbound
+from conversations.notices import Occasion, notices
 from conversations.people import PeopleIndex, Person
 from conversations.people_search import PERSON_PREFIX
 from conversations.policy import PolicyPack
 from conversations.requests import (
-    Change,
     RequestRecord,
     acknowledge,
     decide,
     new_request,
-    pending_steps,
     withdraw,
 )
 from conversations.routing import RouteStep, Unroutable, route_approval, route_referral
 from conversations.timefmt import iso
 
 ID_PREFIX = "SM"
-KINDS = {"check_post": "post", "new_account": "account", "report_concern": "concern"}
 
 
 @dataclass
@@ -43,10 +42,6 @@ class DeskResult:
     outbound: list[Outbound] = field(default_factory=list)
     record: RequestRecord | None = None
     refusal: str = ""
-
-
-def card_key(request_id: str, step: int) -> str:
-    return f"card:{request_id}:{step}"
 
 
 class ApprovalDesk:
@@ -81,9 +76,9 @@ class ApprovalDesk:
             extra["dispute"] = evaluation.dispute
         if account:
             extra["account_id"] = account.id
-        if flow.name == "report_concern":
+        if flow.name == REPORT_CONCERN.name:
             extra["subject"] = subject.email if subject else ""
-        if flow.name == "new_account":
+        if flow.name == NEW_ACCOUNT.name:
             extra["account"] = {
                 "platform": flow.question("platform").label_of(answers["platform"][0]),
                 "name": answers["name"][0], "purpose": answers["purpose"][0],
@@ -91,7 +86,7 @@ class ApprovalDesk:
             }
         draft_key = flow.draft_question
         record = new_request(
-            request_id=request_id, kind=KINDS[flow.name], requester=person.email,
+            request_id=request_id, kind=KIND_OF_FLOW[flow.name], requester=person.email,
             requester_name=person.name, school=person.school, now=iso(now), steps=steps,
             names={s.approver: _name(people, s) for s in steps},
             draft=(answers.get(draft_key) or [""])[0], answers=shown,
@@ -101,14 +96,8 @@ class ApprovalDesk:
         )
         if record["kind"] != "concern":  # a report is never passed to a delegate (8.2)
             await self._delegate_new_steps(tx, record, people, now)
-        request_store.save(tx, record)
-        await request_store.add_mine(tx, person.email, request_id)
-        request_store.mark_open(tx, request_id)
-        outbound = []
-        for i in pending_steps(record):
-            await request_store.waiting_add(tx, record["steps"][i]["approver"], request_id)
-            outbound.append(Outbound(record["steps"][i]["approver"],
-                                     render.approver_card(record, i), card_key(request_id, i)))
+        await request_store.commit(tx, None, record)
+        outbound = notices(None, record, Occasion("created"))
         tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
                               "kind": record["kind"], "clauses": record["clauses"],
                               "approvers": [s.approver for s in steps]})
@@ -141,39 +130,13 @@ class ApprovalDesk:
             tx.append_audit(now, event)
         if not change.applied:
             return DeskResult(record=record, refusal=change.refusal)
-        request_store.save(tx, change.record)
+        await request_store.commit(tx, record, change.record)
+        if change.record["status"] == "approved" and record["status"] != "approved" \
+                and change.record["kind"] == "account":
+            self._register_account(tx, change.record)
+        occasion = Occasion("decided", actor=person.email, actor_name=person.name)
         return DeskResult(record=change.record,
-                          outbound=await self._after(tx, record, change, person))
-
-    async def _after(
-        self, tx: Tx, before: RequestRecord, change: Change, actor: Person
-    ) -> list[Outbound]:
-        """Index upkeep and the messages a change sends: updated cards, the requester's news."""
-        after = change.record
-        rid = after["id"]
-        out: list[Outbound] = []
-        for i, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True)):
-            if old["state"] == "pending" and new["state"] != "pending":
-                await request_store.waiting_remove(tx, new["approver"], rid)
-            if old["state"] != new["state"] and old["state"] != "waiting":
-                out.append(Outbound(new["approver"], render.approver_card(after, i),
-                                    card_key(rid, i)))
-            if old["state"] == "waiting" and new["state"] == "pending":
-                await request_store.waiting_add(tx, new["approver"], rid)
-                out.append(Outbound(new["approver"], render.approver_card(after, i),
-                                    card_key(rid, i)))
-                out.append(Outbound(after["requester"], render.step_progress(after)))
-        if after["status"] != before["status"]:
-            if after["status"] not in ("pending", "referred"):
-                await request_store.close_open(tx, rid)
-            if after["status"] in ("approved", "rejected"):
-                out.append(Outbound(after["requester"], render.requester_outcome(after)))
-            if after["status"] == "approved" and after["kind"] == "account":
-                self._register_account(tx, after)
-        if after["kind"] == "concern" and actor.email != after["requester"]:
-            out.append(Outbound(after["requester"], render.Text(
-                f"{actor.name} has your report {rid} in hand.")))
-        return out
+                          outbound=notices(record, change.record, occasion))
 
     async def _delegate_new_steps(
         self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime

@@ -15,6 +15,7 @@ from conversations import exchanges, intents, render
 from conversations.classify import Dialogue, Intent
 from conversations.doubt import INSISTED
 from conversations.evaluation import Evaluation
+from conversations.flow_registry import CHECK_POST
 from conversations.flows import Progress
 from conversations.messages import Choice, Text, TurnResult
 from conversations.people_search import Someone
@@ -79,7 +80,7 @@ class FlowTurns:
     async def recheck(self, ctx: TurnContext, intent: Intent) -> Handled:
         """Check a revised draft: the old one shown as typed, to copy and change."""
         draft = exchanges.recheck_draft(ctx.conversation, intent.text)
-        result, after = await self.start(ctx, "check_post", {})
+        result, after = await self.start(ctx, CHECK_POST.name, {})
         if draft is not None:
             result.replies[1:1] = [Text("Your draft as you sent it, to copy and change:"),
                                    Text(draft)]
@@ -132,7 +133,7 @@ class FlowTurns:
             result, after = await self.answer(base, Intent("answer", choice=Choice(
                 str(base.conversation.token), text=reply.text)))
         else:
-            result, after = await self.start(base, "check_post", {"draft": [reply.text]})
+            result, after = await self.start(base, CHECK_POST.name, {"draft": [reply.text]})
         result.answered = (reply.label,)
         return result, after
 

@@ -1,6 +1,8 @@
 """The request repository: request records, typed, and the indexes kept in step with them.
 
-Every index is written in the same transaction as the record it indexes:
+Every index is written in the same transaction as the record it indexes, by one function:
+:func:`commit` stores a request's new record and works out from the change which indexes
+move, so no caller keeps an index by hand:
 
   request/<id>              the record (:class:`conversations.requests.RequestRecord`)
   mine/<email>              the requester's latest 50 ids, newest first
@@ -18,7 +20,7 @@ from typing import cast
 
 from bot import keys
 from bot.tx import Tx
-from conversations.requests import RequestRecord
+from conversations.requests import OPEN_STATES, RequestRecord
 from storage.base import JSON, Storage
 
 MINE_CAP = 50
@@ -36,8 +38,30 @@ async def peek(storage: Storage, request_id: str) -> RequestRecord | None:
     return cast(RequestRecord, found.value) if found is not None else None
 
 
-def save(tx: Tx, record: RequestRecord) -> None:
-    tx.put(keys.request(record["id"]), cast(JSON, record))
+async def commit(tx: Tx, before: RequestRecord | None, after: RequestRecord) -> None:
+    """Store ``after`` (the request's new record; ``before`` None for a new request) with
+    every index in step: the requester's list, who a step waits on, and the open marker."""
+    tx.put(keys.request(after["id"]), cast(JSON, after))
+    rid = after["id"]
+    if before is None:
+        await _index_add(tx, keys.mine(after["requester"]), rid, cap=MINE_CAP)
+        if after["status"] in OPEN_STATES:
+            tx.put(keys.open_marker(rid), {})
+    was, now = _waiting_on(before), _waiting_on(after)
+    for email in sorted(was - now):
+        await _waiting_remove(tx, email, rid)
+    for email in sorted(now - was):
+        tx.put(keys.waiting(email, rid), {})
+    if before is not None and before["status"] in OPEN_STATES \
+            and after["status"] not in OPEN_STATES:
+        await _close_open(tx, rid)
+
+
+def _waiting_on(record: RequestRecord | None) -> set[str]:
+    """Who a step of ``record`` waits on now."""
+    if record is None:
+        return set()
+    return {s["approver"] for s in record["steps"] if s["state"] == "pending"}
 
 
 async def read_many(storage: Storage, ids: list[str]) -> list[RequestRecord]:
@@ -73,10 +97,6 @@ def knows_of(record: RequestRecord, email: str) -> bool:
 
 # -- the requester's list ----------------------------------------------------------------
 
-async def add_mine(tx: Tx, email: str, request_id: str) -> None:
-    await _index_add(tx, keys.mine(email), request_id, cap=MINE_CAP)
-
-
 async def mine(tx: Tx, email: str) -> list[RequestRecord]:
     """The requester's latest requests, newest first."""
     doc = await tx.get(keys.mine(email))
@@ -85,11 +105,7 @@ async def mine(tx: Tx, email: str) -> list[RequestRecord]:
 
 # -- who a step waits on -------------------------------------------------------------------
 
-async def waiting_add(tx: Tx, email: str, request_id: str) -> None:
-    tx.put(keys.waiting(email, request_id), {})
-
-
-async def waiting_remove(tx: Tx, email: str, request_id: str) -> None:
+async def _waiting_remove(tx: Tx, email: str, request_id: str) -> None:
     """Also from the list an older store kept (``pending/<email>``), read only otherwise."""
     if await tx.get(keys.waiting(email, request_id)) is not None:
         tx.delete(keys.waiting(email, request_id))
@@ -108,11 +124,7 @@ async def waiting_for(tx: Tx, email: str) -> list[RequestRecord]:
 
 # -- open requests -----------------------------------------------------------------------------
 
-def mark_open(tx: Tx, request_id: str) -> None:
-    tx.put(keys.open_marker(request_id), {})
-
-
-async def close_open(tx: Tx, request_id: str) -> None:
+async def _close_open(tx: Tx, request_id: str) -> None:
     """The request is no longer open: its marker goes (and it leaves an older store's list)."""
     if await tx.get(keys.open_marker(request_id)) is not None:
         tx.delete(keys.open_marker(request_id))

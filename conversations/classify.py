@@ -20,8 +20,9 @@ from conversations.away import looks_like_delegation, looks_like_return
 from conversations.conversation import Conversation
 from conversations.evaluation import Account
 from conversations.exchanges import typed_confirmation
+from conversations.flow_registry import CHECK_POST, FLOW_NAMES
 from conversations.flows import FlowRunner
-from conversations.intent_registry import FLOW_NAMES, STARTABLE
+from conversations.intent_registry import STARTABLE
 from conversations.messages import Choice, Press, Turn
 from conversations.people import Person
 from conversations.policy import PolicyPack
@@ -192,7 +193,7 @@ def _message(s: _Situation) -> Intent:
     conversation = s.conversation.without_side_exchange()
     wanted = intents.detect(pack, text)
     if wanted in ("my_requests", "pending", "withdraw") or (
-            wanted == "check_post" and intents.draft_in(text)):
+            wanted == CHECK_POST.name and intents.draft_in(text)):
         return _aside(asked_for(conversation, wanted, text))
     asks_flow = wanted in FLOW_NAMES and intents.asks_for_flow(pack, text, str(wanted))
     if intents.looks_like_question(text) and not asks_flow:
@@ -215,7 +216,7 @@ RECOGNISERS: tuple[Recogniser, ...] = (
 # -- helpers ------------------------------------------------------------------------------
 
 def asked_for(conversation: Conversation, name: str, text: str) -> Intent:
-    """The intent of a named intent of the pack ("cancel", "check_post"...) said in
+    """The intent of a named intent of the pack ("cancel", a flow's name...) said in
     ``text`` (or pressed on the menu, with no text)."""
     if name == "cancel":
         return Intent("cancel")

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conversations.flow_registry import FLOW_NAMES
 from conversations.pack_files import problems_of, read_yaml
 
 VERDICTS = frozenset({"yes", "no", "approval", "own_risk", "report", "info"})
-OFFERED_FLOWS = frozenset({"check_post", "new_account", "report_concern", "none"})
+OFFERED_FLOWS = frozenset({*FLOW_NAMES, "none"})
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ action is added here once.
 
 from __future__ import annotations
 
+from conversations.flow_registry import FLOW_NAMES, FLOWS
 from conversations.messages import PRESS_NAMES, Action
 
-# The flows a pack defines; each is also an intent ("check a post").
-FLOW_NAMES: tuple[str, ...] = ("check_post", "new_account", "report_concern")
+# The flows (conversations.flow_registry) are also intents ("check a post").
 # Lists a person can ask for.
 LIST_INTENTS: tuple[str, ...] = ("my_requests", "pending")
 # Words that steer the conversation rather than start something.
@@ -32,9 +32,8 @@ DECISIONS: dict[str, str] = {
 
 # The menu: shown on "help", on a platform's home page and after a greeting.
 MENU: tuple[Action, ...] = (
-    Action("start", "Check a post", value="check_post", style="primary"),
-    Action("start", "New account", value="new_account"),
-    Action("start", "Report a concern", value="report_concern"),
+    *(Action("start", f.menu_label, value=f.name, style="primary" if f.primary else "")
+      for f in FLOWS),
     Action("start", "My requests", value="my_requests"),
     Action("start", "Pending for me", value="pending"),
 )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from conversations import openers
+from conversations.flow_registry import CHECK_POST, NEW_ACCOUNT, REPORT_CONCERN
 from conversations.people_search import Someone, named_in
 from conversations.policy import PolicyPack
 
@@ -55,10 +56,10 @@ def detect(pack: PolicyPack, text: str) -> str | None:
     norm = _normalise(text)
     best: tuple[int, int, str] | None = None
     opener = openers.find(text)
-    if opener is not None and "check_post" in pack.intents:
+    if opener is not None and CHECK_POST.name in pack.intents:
         said = _normalise(opener.words)
         at = 0 if opener.first else max(norm.rfind(said), 0)
-        best = (at, -len(said), "check_post")
+        best = (at, -len(said), CHECK_POST.name)
     for intent, phrases in pack.intents.items():
         if intent in INTERRUPTS:
             continue
@@ -106,7 +107,7 @@ def asks_for_flow(pack: PolicyPack, text: str, intent: str) -> bool:
     """The message asks for the flow itself ("can I post this?", "check a post please",
     "ok to put this on insta?"), rather than asking about the policy ("can I post photos of
     sports day?")."""
-    if intent == "check_post":
+    if intent == CHECK_POST.name:
         opener = openers.find(text)
         if opener is not None and not opener.draft:
             return True
@@ -155,16 +156,16 @@ def preset_for(pack: PolicyPack, flow: str, text: str,
     """Answers a flow's first words already give ("check this: ...", "a new Instagram
     account"), so the person is not asked them again."""
     preset: dict[str, list[str]] = {}
-    if flow == "check_post":
+    if flow == CHECK_POST.name:
         draft = draft_in(text)
         if draft:
             preset["draft"] = [draft]
-    if flow == "report_concern":
+    if flow == REPORT_CONCERN.name:
         # "I'm worried about something Joanne Clarke posted": who it is about is said.
         named = named_in(text, people)
         if len(named) == 1:
             preset["subject"] = [named[0].value]
-    if flow == "new_account":
+    if flow == NEW_ACCOUNT.name:
         platform = platform_in(text)
         if platform and platform in {o.value for o in pack.flow(flow)
                                      .question("platform").options}:

@@ -12,21 +12,19 @@ from typing import Any
 
 from conversations.doubt import DOUBT, INSISTED, SUSPICION
 from conversations.evaluation import DISPUTED, FOUND, Account
+from conversations.flow_registry import REQUEST_FLOWS, REQUIRED_QUESTIONS
 from conversations.flows import FlowRunner, Progress
 from conversations.intent_registry import KNOWN_INTENTS
 from conversations.messages import Choice, Question
 from conversations.people import CENTRAL, Person
 from conversations.policy import (
     APPROVER_ROLES,
-    REQUIRED_QUESTIONS,
     UNLISTED_ACCOUNT,
     Flow,
     PolicyPack,
 )
 from conversations.reader import NO_NAMES, Finding, KnownNames
 
-# Flows that must always end in a request: a path ending "allowed" there is a gap in the pack.
-REQUEST_FLOWS = frozenset({"new_account", "report_concern"})
 _SAMPLE_ACCOUNTS = (Account("acct-1", "Sample account", "X", "Sample School"),)
 _PEOPLE = (
     Person("school@check", "School person", "Sample School"),

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from conversations.faq import Faq, load_faq
-from conversations.intent_registry import FLOW_NAMES
+from conversations.flow_registry import FLOW_NAMES
 from conversations.pack_check import check_pack
 from conversations.policy import (
     OUTCOMES,

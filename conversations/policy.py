@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from conversations.faq import FaqEntry
+from conversations.flow_registry import REQUIRED_QUESTIONS
 from conversations.reader_spec import ReaderSpec
 
 APPROVER_ROLES = frozenset(
@@ -32,13 +33,6 @@ QUESTION_KINDS = frozenset({"text", "choice", "multi", "account", "person", "sch
 OUTCOMES = frozenset({"refuse", "warn", "approval", "refer"})
 # The answer value the "account" question gives when the account is not in the register.
 UNLISTED_ACCOUNT = "unlisted"
-# Question ids the application reads by name, per flow (the first is the request's main
-# text); a pack must keep them. Everything else in a flow is the pack's to choose.
-REQUIRED_QUESTIONS = {
-    "check_post": ("draft",),
-    "new_account": ("purpose", "platform", "name", "runner"),
-    "report_concern": ("details",),
-}
 
 Outcome = Literal["refuse", "warn", "approval", "refer"]
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from conversations.ask import PolicyAnswer
 from conversations.evaluation import Evaluation
+from conversations.flow_registry import FLOWS, KIND_TITLES
 from conversations.intent_registry import MENU
 from conversations.messages import Action, Card, Message, Question, Text
 from conversations.policy import PolicyPack
-from conversations.requests import KIND_TITLES, RequestRecord, StepRecord
+from conversations.requests import RequestRecord, StepRecord
 from conversations.timefmt import when
 
 STATUS_WORDS = {
@@ -24,8 +25,7 @@ STATUS_WORDS = {
 }
 
 
-FLOW_BUTTONS = (("check_post", "Check a post"), ("new_account", "Request a new account"),
-                ("report_concern", "Report a concern"))
+FLOW_BUTTONS = tuple((f.name, f.offer_label) for f in FLOWS)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -76,7 +76,6 @@ class RequestRecord(TypedDict, total=False):
     subject: str  # a concern's subject (email), "" when not in the directory
     purged_at: str  # personal data removed by retention
 
-KIND_TITLES = {"post": "Post check", "account": "New official account", "concern": "Concern report"}
 OPEN_STATES = frozenset({"pending", "referred"})
 
 

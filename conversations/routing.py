@@ -4,6 +4,10 @@ The rulings (docs/policy-rulings.md): the request goes to the fewest people whos
 covers every clause involved, nearest in line management first; nobody approves their own
 request (the next person up the chain stands in, else the fallback approver); with several
 steps the next approver is asked only after the previous one approved.
+
+Every choice of an approver is made here: the first route of a request, a report's
+recipients, and who a step passes to later (:func:`next_up`: escalation, or an approver
+who has left).
 """
 
 from __future__ import annotations
@@ -61,12 +65,48 @@ def resolve_role(
     raise ValueError(f"unknown approver role {role!r}")
 
 
+def next_up(start: Person, line: PeopleIndex, present: PeopleIndex | None = None,
+            skip: frozenset[str] | set[str] = frozenset()) -> Person | None:
+    """The first person up ``start``'s line (as ``line`` knows it) who is still here
+    (in ``present``; by default the same directory) and not in ``skip``; else a fallback
+    approver. The one rule for a step nobody nearer can take: a requester's own step, an
+    escalation, the step of someone who has left."""
+    here = present if present is not None else line
+    for above in line.chain(start):
+        found = here.get(above.email)
+        if found is not None and found.email not in skip:
+            return found
+    return next((p for p in here.with_role("fallback_approver") if p.email not in skip), None)
+
+
+def escalation_target(approver: Person, requester: Person, index: PeopleIndex,
+                      avoid: frozenset[str] = frozenset()) -> Person | None:
+    """Who a step goes to after waiting too long: the next person up ``approver``'s line,
+    never the requester (nor anyone in ``avoid``: the person a report is about); else a
+    fallback approver."""
+    return next_up(approver, index, skip={requester.email, approver.email, *avoid})
+
+
+def leaver_successor(leaver: str, requester: str, avoid: frozenset[str],
+                     everyone: PeopleIndex, present: PeopleIndex) -> Person | None:
+    """Who takes the step of someone who has left: up their line as it was (their manager
+    may have left too) to the first person still here, never the requester nor anyone in
+    ``avoid``; else a fallback approver."""
+    start = everyone.get(leaver)
+    skip = {leaver, requester, *avoid}
+    if start is None:
+        return next((p for p in present.with_role("fallback_approver")
+                     if p.email not in skip), None)
+    return next_up(start, everyone, present, skip)
+
+
 def _stand_in(requester: Person, index: PeopleIndex) -> _Candidate | None:
     """Who takes a step that would otherwise fall to the requester or to no one."""
-    for above in index.chain(requester):
-        return _Candidate(above, "next_in_line")
-    fallbacks = [p for p in index.with_role("fallback_approver") if p.email != requester.email]
-    return _Candidate(fallbacks[0], "fallback_approver") if fallbacks else None
+    person = next_up(requester, index, skip={requester.email})
+    if person is None:
+        return None
+    above = {p.email for p in index.chain(requester)}
+    return _Candidate(person, "next_in_line" if person.email in above else "fallback_approver")
 
 
 def _candidates(

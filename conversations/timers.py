@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from conversations.people import PeopleIndex, Person
 from conversations.requests import RequestRecord, pending_steps
 from conversations.timefmt import parse
 from conversations.worktime import add_working_hours
@@ -70,14 +69,3 @@ def due_now(record: RequestRecord, timings: Timings, now: datetime) -> Due | Non
     """
     due = [d for d in _candidates(record, timings) if d.at <= now]
     return min(due, key=lambda d: (ORDER.index(d.action), d.at), default=None)
-
-
-def escalation_target(approver: Person, requester: Person, index: PeopleIndex,
-                      avoid: frozenset[str] = frozenset()) -> Person | None:
-    """The next person up ``approver``'s line, never the requester (nor anyone in ``avoid``:
-    the person a report is about); else a fallback approver."""
-    skip = {requester.email, approver.email, *avoid}
-    for above in index.chain(approver):
-        if above.email not in skip:
-            return above
-    return next((p for p in index.with_role("fallback_approver") if p.email not in skip), None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from conversations.flow_registry import NEW_ACCOUNT
 from conversations.messages import Option
 
 # Typed for "none of these" or for "no": "none" answers "Does it show any pupils?" as "no"
@@ -41,7 +42,7 @@ def match_typed(text: str, options: Sequence[Option], multiple: bool) -> list[st
 # Questions whose typed answer names people, as (flow, question): the approver reads it, so
 # "me" there is written as the name of the person asking. Each is a required question
 # (conversations.policy.REQUIRED_QUESTIONS), so every pack has it.
-NAMING_THE_SPEAKER = frozenset({("new_account", "runner")})
+NAMING_THE_SPEAKER = frozenset({(NEW_ACCOUNT.name, "runner")})
 
 # An answer that is only the person speaking ("Who will run it?" "Me.").
 _ONLY_ME = frozenset({"me", "myself", "i", "i will", "i'll", "i do", "i am", "i'm", "just me",

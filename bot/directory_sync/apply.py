@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import request_store
-from bot.approvals import card_key
 from bot.delivery import Outbox
 from bot.directory import LEFT_AT, META_KEY, person_key
 from bot.directory_sync.plan import SyncPlan
-from bot.request_store import open_ids, waiting_add, waiting_remove
+from bot.request_store import open_ids
 from bot.tx import Tx
-from conversations import render
-from conversations.messages import Outbound, Text
+from conversations.notices import Occasion, notices
 from conversations.people import PeopleIndex, Person
 from conversations.requests import OPEN_STATES, RequestRecord, reassign
+from conversations.routing import leaver_successor
 from conversations.timefmt import iso
 from storage.base import ABSENT, Change, Conflict, Put, Record, Storage
 
@@ -56,25 +55,12 @@ async def write_directory(storage: Storage, meta: Record | None, plan: SyncPlan,
     return version
 
 
-def _next_up(leaver: str, requester: str, avoid: frozenset[str], everyone: PeopleIndex,
-             present: PeopleIndex) -> Person | None:
-    """Up the leaver's line as it was (their manager may have left too) to the first person
-    still here who may take the step; else a fallback approver."""
-    skip = {leaver, requester, *avoid}
-    start = everyone.get(leaver)
-    for above in everyone.chain(start) if start else []:
-        here = present.get(above.email)
-        if here is not None and here.email not in skip:
-            return here
-    return next((p for p in present.with_role("fallback_approver") if p.email not in skip), None)
-
-
 @dataclass
 class _Moves:
     record: RequestRecord
     pending: list[tuple[str, int]] = field(default_factory=list)  # (leaver, step index)
     later: int = 0  # steps not asked yet, re-pointed before they are
-    outbound: list[Outbound] = field(default_factory=list)
+    why: dict[int, str] = field(default_factory=dict)  # per step passed on: the reason
 
 
 @dataclass(frozen=True)
@@ -108,10 +94,9 @@ async def escalate_leavers(storage: Storage, outbox: Outbox, present: PeopleInde
             if dry_run or not (moves.pending or moves.later):
                 passed += done
                 break
-            for previous, index in moves.pending:
-                await waiting_remove(tx, previous, request_id)
-                await waiting_add(tx, moves.record["steps"][index]["approver"], request_id)
-            outbox.stage(tx, moves.outbound, now)
+            await request_store.commit(tx, record, moves.record)
+            outbox.stage(tx, notices(record, moves.record, Occasion(
+                "reassigned", why=moves.why, tell_previous=False, tell_requester=True)), now)
             try:
                 await tx.commit()
             except Conflict:
@@ -130,7 +115,8 @@ def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: P
             continue
         leaver = everyone.get(step["approver"])
         leaver_name = leaver.name if leaver else step["approver"]
-        target = _next_up(step["approver"], record["requester"], avoid, everyone, present)
+        target = leaver_successor(step["approver"], record["requester"], avoid, everyone,
+                                  present)
         if target is None:
             continue  # no one at all can take it: the due work keeps reminding the record
         why = f"{leaver_name} has left the Trust, so this passed to {target.name}."
@@ -150,13 +136,7 @@ def _move_steps(tx: Tx, record: RequestRecord, present: PeopleIndex, everyone: P
         for event in change.events:
             tx.append_audit(now, event)
         moves.pending.append((step["approver"], index))
-        moves.outbound += [
-            Outbound(target.email, Text(f"{record['id']} needs your decision. {why}")),
-            Outbound(target.email, render.approver_card(moves.record, index),
-                     card_key(record["id"], index)),
-            Outbound(record["requester"], Text(f"{record['id']}: {why}"))]
-    if moves.pending or moves.later:
-        request_store.save(tx, moves.record)
+        moves.why[index] = why
     return moves
 
 

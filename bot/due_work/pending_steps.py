@@ -16,17 +16,17 @@ from datetime import date, datetime
 
 from bot import request_store
 from bot.app import Application
-from bot.approvals import card_key
 from bot.config import Config
 from bot.delegation import active_delegate
-from bot.request_store import close_open, open_ids, waiting_add, waiting_remove
+from bot.request_store import open_ids
 from bot.tx import Tx
-from conversations import render
-from conversations.messages import Outbound, Text
+from conversations.messages import Outbound
+from conversations.notices import Occasion, is_report, notices
 from conversations.people import PeopleIndex
 from conversations.requests import OPEN_STATES, RequestRecord, expire, reassign, remind
-from conversations.timefmt import iso, when
-from conversations.timers import Due, Timings, due_now, escalation_target, next_due
+from conversations.routing import escalation_target
+from conversations.timefmt import iso
+from conversations.timers import Due, Timings, due_now, next_due
 from storage.base import Conflict
 
 log = logging.getLogger(__name__)
@@ -111,21 +111,13 @@ class PendingSteps:
             return await self._expire(tx, record, now), "expired"
         if due.action == "escalate":
             return await self._escalate(tx, record, due, people, now), "escalated"
-        return self._remind(tx, record, due, now), "reminded"
+        return await self._remind(tx, record, due, now), "reminded"
 
-    def _remind(self, tx: Tx, record: RequestRecord, due: Due, now: datetime) -> list[Outbound]:
+    async def _remind(self, tx: Tx, record: RequestRecord, due: Due,
+                      now: datetime) -> list[Outbound]:
         change = remind(record, due.step, iso(now))
-        self._save(tx, change.record, change.events, now)
-        step = change.record["steps"][due.step]
-        what, waits = (("report", "for you to take it in hand") if _is_report(record)
-                       else ("request", "for your decision"))
-        return [
-            Outbound(step["approver"], Text(
-                f"Reminder: {record['requester_name']}'s {what} {record['id']} has been "
-                f"waiting {waits} since {when(step['asked_at'])}.")),
-            Outbound(step["approver"], render.approver_card(change.record, due.step),
-                     card_key(record["id"], due.step)),
-        ]
+        return await self._save(tx, record, change.record, change.events, now,
+                                Occasion("reminded", step=due.step))
 
     async def _escalate(
         self, tx: Tx, record: RequestRecord, due: Due, people: PeopleIndex, now: datetime
@@ -138,14 +130,15 @@ class PendingSteps:
                   if approver and requester else None)
         if target is None:
             # No one above: remind once more rather than leave the step silent.
-            return self._remind(tx, record, due, now) if not step.get("reminded_at") else []
+            return await self._remind(tx, record, due, now) if not step.get("reminded_at") \
+                else []
         hours = int(self.timings.escalation_hours)
         # A report is taken in hand, never decided: its notice says so.
-        unmet = ("with no one taking it in hand" if _is_report(record)
+        unmet = ("with no one taking it in hand" if is_report(record)
                  else "without a decision")
         why = f"Escalated to {target.name} after {hours} working hours {unmet}."
         return await self._move(tx, record, due.step, target.email, target.name, now,
-                                reason="escalated", why=why, requester_note=why)
+                                reason="escalated", why=why, tell_requester=True)
 
     async def _delegation(
         self, tx: Tx, record: RequestRecord, people: PeopleIndex, now: datetime
@@ -172,48 +165,24 @@ class PendingSteps:
 
     async def _move(
         self, tx: Tx, record: RequestRecord, index: int, to: str, to_name: str, now: datetime,
-        *, reason: str, why: str, requester_note: str = "", on_behalf_of: str = "",
+        *, reason: str, why: str, tell_requester: bool = False, on_behalf_of: str = "",
         on_behalf_of_name: str = "",
     ) -> list[Outbound]:
-        previous = record["steps"][index]["approver"]
         change = reassign(record, index, to, to_name, iso(now), reason=reason,
                           on_behalf_of=on_behalf_of, on_behalf_of_name=on_behalf_of_name)
-        self._save(tx, change.record, change.events, now)
-        await waiting_remove(tx, previous, record["id"])
-        await waiting_add(tx, to, record["id"])
-        key = card_key(record["id"], index)
-        needs = "you to take it in hand" if _is_report(record) else "your decision"
-        out = [
-            Outbound(previous, render.reassigned_card(change.record, index, why), key),
-            Outbound(to, Text(f"{record['id']} needs {needs}. {why}")),
-            Outbound(to, render.approver_card(change.record, index), key),
-        ]
-        if requester_note:
-            out.append(Outbound(record["requester"], Text(f"{record['id']}: {requester_note}")))
-        return out
+        occasion = Occasion("reassigned", why={index: why}, tell_requester=tell_requester)
+        return await self._save(tx, record, change.record, change.events, now, occasion)
 
     async def _expire(self, tx: Tx, record: RequestRecord, now: datetime) -> list[Outbound]:
         change = expire(record, iso(now))
-        self._save(tx, change.record, change.events, now)
-        await close_open(tx, record["id"])
-        out = []
-        for i, step in enumerate(record["steps"]):
-            if step["state"] == "pending":
-                await waiting_remove(tx, step["approver"], record["id"])
-                out.append(Outbound(step["approver"], render.approver_card(change.record, i),
-                                    card_key(record["id"], i)))
-        days = self.timings.expiry_days
-        out.append(Outbound(record["requester"], Text(
-            f"{record['id']} expired after {days} days without a decision, so it is not "
-            "approved. You may ask again: say \"check a post\".")))
-        return out
+        return await self._save(tx, record, change.record, change.events, now,
+                                Occasion("expired", expiry_days=self.timings.expiry_days))
 
-    def _save(self, tx: Tx, record: RequestRecord, events: Sequence[dict], now: datetime) -> None:
-        request_store.save(tx, record)
+    async def _save(self, tx: Tx, before: RequestRecord, after: RequestRecord,
+                    events: Sequence[dict], now: datetime,
+                    occasion: Occasion) -> list[Outbound]:
+        """The change stored with its indexes and audit entries; what it owes people."""
+        await request_store.commit(tx, before, after)
         for event in events:
             tx.append_audit(now, event)
-
-
-def _is_report(record: RequestRecord) -> bool:
-    """A concern report: acknowledged ("in hand") by those it went to, not approved."""
-    return record["kind"] == "concern"
+        return notices(before, after, occasion)
