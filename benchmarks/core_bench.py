@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from bot.app import build_application
 from bot.config import Config
+from conversations.conversation import Conversation
 from conversations.messages import Card, Choice, Press, Question, Turn
 from storage import open_storage
 from storage.base import Put, Storage
@@ -142,9 +143,10 @@ async def measure(size: int, rounds: int, database_url: str | None = None) -> No
             t0 = time.perf_counter()
             await bot.handle(Turn(TEACHER, choice=Choice(token, ("personal",))))
             steps.append(time.perf_counter() - t0)
-            state = await storage.get(f"conversation/{TEACHER}")
-            assert state is not None and state.value["asked"] == "pupils_shown"
-            result = await bot.handle(Turn(TEACHER, choice=Choice(state.value["token"],
+            stored = await storage.get(f"conversation/{TEACHER}")
+            state = Conversation.from_json(stored.value if stored else None)
+            assert state.asked == "pupils_shown"
+            result = await bot.handle(Turn(TEACHER, choice=Choice(str(state.token),
                                                                   ("consent",))))
             created = result.replies[-1]
             assert isinstance(created, Card)
