@@ -141,14 +141,20 @@ class Figures:
     def worst(self) -> float:
         return max(self.acks, default=float("nan"))
 
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU milliseconds per request acknowledged."""
+        return self.cpu * 1000 / self.count if self.count else 0.0
+
     def line(self) -> str:
         codes = ",".join(f"{k}x{v}" for k, v in sorted(self.statuses.items()))
         failed = f"  FAILED {len(self.failures)}" if self.failures else ""
         calls = self.api_calls / self.count if self.count else 0.0
         return (f"{self.name:<31} {self.per_second:6.1f} events/s  p50 {self.p50 * 1000:6.1f} ms"
                 f"  p99 {self.p99 * 1000:7.1f} ms  max {self.worst * 1000:7.1f} ms  peak "
-                f"{self.peak_mb:4.0f} MB  CPU {self.cpu / self.elapsed:4.0%}  ({self.count} "
-                f"requests, HTTP {codes}, {calls:.1f} platform calls each){failed}")
+                f"{self.peak_mb:4.0f} MB  CPU {self.cpu / self.elapsed:4.0%}, "
+                f"{self.cpu_ms:.2f} ms an event  ({self.count} requests, HTTP {codes}, "
+                f"{calls:.1f} platform calls each){failed}")
 
 
 async def run_all(people: list[Callable[[], Any]]) -> tuple[float, list[str]]:

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,8 @@ import aiohttp
 
 from benchmarks import load_slack, load_teams
 from benchmarks.client import Figures, Inboxes, Recorder, run_all
-from benchmarks.processes import Child, start_module, start_policybot
+from benchmarks.processes import Child, Sampler, start_module, start_policybot
+from benchmarks.profile_table import table
 from benchmarks.staff import Member, copy_store, prepare, slack_emails, teachers, teams_members
 from storage.tinydb_store import TinyDBStorage
 from testing.slack.signing import SECRET, TOKEN
@@ -61,6 +62,7 @@ class Setup:
     store_dir: Path | None = None  # where the TinyDB files go (default: beside the logs)
     think: float = 0.0  # mean seconds a person takes before each click or message
     profile: Path | None = None  # py-spy's stacks of each policybot server go here
+    tables: list[str] = field(default_factory=list)  # the profiles, summarised per event
 
 
 @contextlib.asynccontextmanager
@@ -88,8 +90,9 @@ async def store_for(setup: Setup, stored: int, folder: Path) -> Path:
 
 
 async def drive(server: Child, urls: dict[str, str], platform: str, journey: Journey,
-                setup: Setup, name: str) -> Figures:
-    """Warm up with one journey by a spare teacher, then ``count`` teachers at once."""
+                setup: Setup, name: str, profile: Path | None = None) -> Figures:
+    """Warm up with one journey by a spare teacher, then ``count`` teachers at once.
+    With ``profile``, py-spy samples the server during the measured part only."""
     count, rounds = setup.conversations, setup.journeys
     staff = teachers(count + 1)
     limits = aiohttp.TCPConnector(limit=0)
@@ -105,6 +108,7 @@ async def drive(server: Child, urls: dict[str, str], platform: str, journey: Jou
                                             Inboxes(session, urls["watch"], "conversation"))
             await driver.install_managers()
         await journey(driver, staff[-1])
+        sampler = await Sampler.attach(server.pid, profile) if profile else None
         calls_before = await api_calls(session, urls)
         cpu_before = server.cpu_seconds()
         recorder.recording = True
@@ -117,6 +121,10 @@ async def drive(server: Child, urls: dict[str, str], platform: str, journey: Jou
         peak = server.peak_memory_mb()
         cpu = server.cpu_seconds() - cpu_before
         calls = await api_calls(session, urls) - calls_before
+        if sampler is not None:
+            await sampler.stop()
+            setup.tables += [f"{name}:", *table(sampler.output, len(recorder.acks),
+                                                  sampler.rate, cpu), ""]
     return Figures(name, recorder.acks, recorder.statuses, elapsed, peak, failures, calls, cpu)
 
 
@@ -140,10 +148,10 @@ async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures
             args = ["--teams-emulator"]
             journey = load_teams.journey
         profile = (setup.profile / f"{platform}-{stored}.stacks.txt") if setup.profile else None
-        server = await start_policybot(folder, settings, *args, profile=profile)
+        server = await start_policybot(folder, settings, *args)
         try:
             name = f"{platform} policybot stored={stored}"
-            return await drive(server, urls, platform, journey, setup, name)
+            return await drive(server, urls, platform, journey, setup, name, profile)
         finally:
             await server.stop()
             if setup.store_dir:
@@ -216,8 +224,9 @@ async def main() -> int:
                              "(default 0: as fast as the server answers, its capacity)")
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs)")
     parser.add_argument("--profile", type=Path,
-                        help="sample each policybot server with py-spy and write its stacks "
-                             "to this folder (summarise with benchmarks.profile_top)")
+                        help="sample each policybot server with py-spy during the measured "
+                             "part, write its stacks to this folder and print where the CPU "
+                             "went per event (benchmarks.profile_table, profile_top)")
     parser.add_argument("--store-dir", type=Path,
                         help="put the servers' TinyDB files here (e.g. /dev/shm, to see what "
                              "durable writes cost); default: the work folder")
@@ -246,6 +255,9 @@ async def main() -> int:
                 failed = failed or bool(figures.failures)
             summary += targets(platform, floor, runs, args.think)
         print("\n".join(summary))
+        if setup.tables:
+            print("\nWhere the server's CPU went (Python holding the GIL, per event):")
+            print("\n".join(setup.tables))
     return 1 if failed else 0
 
 

@@ -20,6 +20,7 @@ import aiohttp
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+SAMPLE_RATE = 250  # samples a second
 POLICYBOT = Path(sys.executable).with_name("policybot")
 URL = re.compile(r"(http://[^/\s]+/)")
 
@@ -38,7 +39,6 @@ class Child:
         self.proc = proc
         self.first_line = first_line
         self.log = log
-        self.profiled = False
         self._drain = asyncio.create_task(self._discard_output())
 
     @classmethod
@@ -51,8 +51,6 @@ class Child:
         assert proc.stdout is not None
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT)
-            while line.startswith(b"py-spy>") or line == b"\n":  # the profiler's notices
-                line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT)
         except TimeoutError:
             proc.kill()
             await proc.wait()
@@ -101,14 +99,10 @@ class Child:
                 self.proc.kill()
 
     async def stop(self) -> int:
-        """SIGTERM and wait (SIGKILL after STOP_TIMEOUT); returns the exit code. A server run
-        under py-spy gets SIGINT, which py-spy passes on before writing its samples."""
+        """SIGTERM and wait (SIGKILL after STOP_TIMEOUT); returns the exit code."""
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                if self.profiled:
-                    self.proc.send_signal(signal.SIGINT)
-                else:
-                    self.proc.terminate()
+                self.proc.terminate()
             try:
                 await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
             except TimeoutError:
@@ -127,19 +121,47 @@ def tail(log: Path, lines: int = 15) -> str:
         return ""
 
 
-async def start_policybot(folder: Path, settings: dict[str, str], *args: str,
-                          profile: Path | None = None) -> Child:
-    """``policybot serve`` on a free loopback port, in ``folder`` (its log: serve.log).
-    With ``profile``, py-spy samples it the whole time and writes its stacks there."""
+async def start_policybot(folder: Path, settings: dict[str, str], *args: str) -> Child:
+    """``policybot serve`` on a free loopback port, in ``folder`` (its log: serve.log)."""
     env = clean_env(folder, **settings)
     command = [str(POLICYBOT), "serve", "--host", "127.0.0.1", "--port", "0", *args]
-    if profile is not None:
-        command = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw",
-                   "--rate", "200", "--output", str(profile), "--", *command]
     child = await Child.start(command, env=env, cwd=folder, log=folder / "serve.log")
-    child.profiled = profile is not None
     await wait_healthy(child.url + "healthz")
     return child
+
+
+class Sampler:
+    """py-spy attached to a running process, sampling the thread that holds the GIL (so a
+    sample is Python running, not a thread waiting on a lock, the disk or the network)
+    until :meth:`stop`, which has it write its collapsed stacks."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, output: Path, rate: int) -> None:
+        self.proc = proc
+        self.output = output
+        self.rate = rate
+
+    @classmethod
+    async def attach(cls, pid: int, output: Path, rate: int = SAMPLE_RATE) -> Sampler:
+        command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+                   "--format", "raw", "--rate", str(rate), "--gil", "--nonblocking",
+                   "--output", str(output)]
+        with (output.parent / f"{output.name}.log").open("ab") as log:
+            proc = await asyncio.create_subprocess_exec(
+                *command, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL)
+        await asyncio.sleep(0.5)  # attached and sampling before the measured part starts
+        if proc.returncode is not None:
+            raise RuntimeError(f"py-spy could not attach to {pid}; see {output}.log")
+        return cls(proc, output, rate)
+
+    async def stop(self) -> None:
+        """SIGINT, after which py-spy writes its samples and exits."""
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
 
 
 async def start_module(module: str, folder: Path, *args: str, **settings: str) -> Child:
