@@ -12,6 +12,7 @@ import asyncio
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,7 +113,7 @@ class Figures:
     elapsed: float
     peak_mb: float
     failures: list[str]
-    api_calls: int = 0  # calls the fake platform received during the measured part
+    calls: Counter[str] = field(default_factory=Counter)  # the fake platform's, by method
     cpu: float = 0.0  # the server's CPU seconds during the measured part
 
     @property
@@ -146,10 +147,16 @@ class Figures:
         """The server's CPU milliseconds per request acknowledged."""
         return self.cpu * 1000 / self.count if self.count else 0.0
 
+    def calls_line(self) -> str:
+        """The platform calls per request acknowledged, by method."""
+        each = ", ".join(f"{method} {n / max(self.count, 1):.2f}"
+                         for method, n in self.calls.most_common())
+        return f"  {self.name}: platform calls per request: {each}"
+
     def line(self) -> str:
         codes = ",".join(f"{k}x{v}" for k, v in sorted(self.statuses.items()))
         failed = f"  FAILED {len(self.failures)}" if self.failures else ""
-        calls = self.api_calls / self.count if self.count else 0.0
+        calls = self.calls.total() / self.count if self.count else 0.0
         return (f"{self.name:<31} {self.per_second:6.1f} events/s  p50 {self.p50 * 1000:6.1f} ms"
                 f"  p99 {self.p99 * 1000:7.1f} ms  max {self.worst * 1000:7.1f} ms  peak "
                 f"{self.peak_mb:4.0f} MB  CPU {self.cpu / self.elapsed:4.0%}, "

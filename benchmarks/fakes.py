@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,8 @@ def watch_app(fake: WatchedSlack | WatchedConnector) -> web.Application:
         return web.json_response({"count": len(items), "items": items[since:]})
 
     async def stats(request: web.Request) -> web.Response:
-        return web.json_response({"calls": len(fake.calls)})
+        methods = Counter(str(getattr(call, "method", "send")) for call in fake.calls)
+        return web.json_response({"calls": len(fake.calls), "methods": methods})
 
     app = web.Application()
     app.router.add_get("/watch", watch)

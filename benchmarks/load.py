@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,9 +129,10 @@ async def drive(server: Child, urls: dict[str, str], platform: str, journey: Jou
     return Figures(name, recorder.acks, recorder.statuses, elapsed, peak, failures, calls, cpu)
 
 
-async def api_calls(session: aiohttp.ClientSession, urls: dict[str, str]) -> int:
+async def api_calls(session: aiohttp.ClientSession, urls: dict[str, str]) -> Counter[str]:
+    """The calls the fake platform has received so far, by method."""
     async with session.get(urls["watch"] + "stats") as response:
-        return int((await response.json())["calls"])
+        return Counter({str(k): int(v) for k, v in (await response.json())["methods"].items()})
 
 
 async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures:
@@ -248,7 +250,7 @@ async def main() -> int:
             runs: dict[int, Figures] = {}
             for stored in sizes:
                 runs[stored] = await measure_policybot(setup, platform, stored)
-                print(runs[stored].line(), flush=True)
+                print(runs[stored].line(), runs[stored].calls_line(), sep="\n", flush=True)
             for figures in (floor, *runs.values()):
                 for failure in figures.failures[:5]:
                     print(f"  {figures.name}: {failure}", flush=True)
