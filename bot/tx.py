@@ -8,12 +8,11 @@ data. That is how a request is decided once even with two replicas and two click
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
 from bot import keys
-from storage.base import ABSENT, JSON, Delete, Put, Storage
+from storage.base import ABSENT, JSON, Delete, Put, Storage, copy_json
 
 
 class Tx:
@@ -26,13 +25,13 @@ class Tx:
     async def get(self, key: str) -> JSON | None:
         if key in self._changes:
             change = self._changes[key]
-            return copy.deepcopy(change.value) if isinstance(change, Put) else None
+            return copy_json(change.value) if isinstance(change, Put) else None
         if key not in self._seen:
             record = await self.storage.get(key)
             self._seen[key] = record.etag if record else None
             self._values[key] = record.value if record else None
         value = self._values[key]
-        return copy.deepcopy(value) if value is not None else None
+        return copy_json(value) if value is not None else None
 
     async def scan(self, prefix: str) -> list[tuple[str, JSON]]:
         """Every value under ``prefix`` as this transaction sees it (its own writes

@@ -41,12 +41,18 @@ def fails(change: Change, current: Doc | None) -> bool:
     return False
 
 
+def plain_document(value: Any, etag: str) -> Doc:
+    return {"value": value, "etag": etag}
+
+
 def check_group(
     group: list[Waiting], stored: Callable[[str], Doc | None],
+    document: Callable[[Any, str], Doc] = plain_document,
 ) -> tuple[Outcomes, dict[str, Doc | None]]:
     """Each batch's outcome (its new etags, or the conflict that refused it) and the final
     document of every key the passing batches wrote (None: deleted). ``stored`` reads a
-    key's document as it is on disk."""
+    key's document as it is on disk; ``document`` makes a stored document of a batch's
+    value (as the store took it in) and its new etag."""
     overlay: dict[str, Doc | None] = {}
 
     def current(key: str) -> Doc | None:
@@ -63,7 +69,7 @@ def check_group(
         for (change, _, _), value in zip(waiting.located, waiting.values, strict=True):
             if isinstance(change, Put):
                 etags[change.key] = uuid.uuid4().hex[:16]
-                overlay[change.key] = {"value": value, "etag": etags[change.key]}
+                overlay[change.key] = document(value, etags[change.key])
             else:
                 overlay[change.key] = None
         outcomes.append(etags)

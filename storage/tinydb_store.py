@@ -37,7 +37,6 @@ every write and scan) runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -46,13 +45,16 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from storage.atomic_json import (
-    atomic_write_json,
+    EncodedDoc,
+    atomic_write_text,
     dumps,
+    member_text,
+    object_text,
     read_json,
     remove_durably,
     remove_stale_temp_files,
 )
-from storage.base import Change, Put, Record, Storage, StorageUnavailable
+from storage.base import Change, Put, Record, Storage, StorageUnavailable, copy_json
 from storage.group_commit import GroupQueue, Outcomes, Waiting, check_group
 from storage.store_lock import StoreLock
 from storage.tinydb_shards import (
@@ -73,23 +75,38 @@ DEFAULT_PATH = "./data/policybot.json"
 __all__ = ["DEFAULT_PATH", "MAIN_SHARD", "TinyDBStorage", "locate", "shard_of"]
 
 Groups = dict[ShardId, tuple[dict[str, Doc], list[str]]]  # shard -> (puts by id, deleted ids)
+Encoded = tuple[Any, str]  # a value put, and its JSON text
 Located = Mapping[str, tuple[ShardId, str]]  # key -> (shard, id)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def _copy_in(value: Any) -> Any:
-    """A private copy of a value, via JSON so anything unstorable fails before any write."""
+def _copy_in(value: Any) -> Encoded:
+    """A private copy of a value and its JSON text, via JSON so anything unstorable fails
+    before any write. The text is what the commit writes to the file."""
     if not isinstance(value, dict):
         raise TypeError(f"storage values are JSON objects (dicts), got {type(value).__name__}")
-    return json.loads(dumps(value))
+    text = dumps(value)
+    return json.loads(text), text
+
+
+def _document(encoded: Encoded, etag: str) -> Doc:
+    return EncodedDoc(encoded[0], encoded[1], etag)
+
+
+def _copy_out(doc: Doc) -> Any:
+    """A copy of a document's value for the caller: parsed from the text it was written
+    as, when this process wrote it (parsing is several times quicker than deepcopy)."""
+    if isinstance(doc, EncodedDoc):
+        return json.loads(doc.value_text)
+    return copy_json(doc["value"])
 
 
 def _records(found: Iterable[tuple[str, Doc]]) -> dict[str, Record]:
     """Copies of documents picked under the lock. Copying after releasing it is safe:
     writers replace document objects and never mutate them."""
-    return {key: Record(copy.deepcopy(doc["value"]), doc["etag"]) for key, doc in found}
+    return {key: Record(_copy_out(doc), doc["etag"]) for key, doc in found}
 
 
 class TinyDBStorage(Storage):
@@ -313,7 +330,8 @@ class TinyDBStorage(Storage):
         leave, then commit the ones that pass as one atomic change."""
         with self._lock.exclusive():
             self._replay_journal(session)
-            outcomes, overlay = check_group(group, lambda key: session.doc(*locate(key)))
+            outcomes, overlay = check_group(group, lambda key: session.doc(*locate(key)),
+                                            _document)
             # Deleting what does not exist changes nothing and needs no file rewritten.
             final = {key: doc for key, doc in overlay.items()
                      if doc is not None or session.doc(*locate(key)) is not None}
@@ -326,7 +344,9 @@ class TinyDBStorage(Storage):
         if len(groups) == 1:
             self._apply_groups(session, groups, None)
             return
-        atomic_write_json(self.journal_path, {"version": 1, "changes": changes})
+        # As atomic_write_json(journal, {"version": 1, "changes": changes}) would write it.
+        entries = object_text(member_text(key, doc) for key, doc in changes.items())
+        atomic_write_text(self.journal_path, f'{{"version":1,"changes":{entries}}}')
         # The batch is committed now: a crash from here on is finished by a replay.
         self._apply_groups(session, groups, self.journal_path)
 

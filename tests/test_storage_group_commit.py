@@ -19,13 +19,13 @@ async def test_batches_arriving_together_are_written_as_one_group(
     store = TinyDBStorage(str(tmp_path / "policybot.json"))
     await store.open()
     rewrites: list[str] = []
-    real = atomic_json.atomic_write_json
+    real = atomic_json.atomic_write_text
 
-    def counted(path: Path, data: object) -> object:
+    def counted(path: Path, text: str) -> object:
         rewrites.append(path.name)
-        return real(path, data)
+        return real(path, text)
 
-    monkeypatch.setattr(atomic_json, "atomic_write_json", counted)
+    monkeypatch.setattr(atomic_json, "atomic_write_text", counted)
     # Twenty creates of one key: exactly one wins, whatever the grouping.
     outcomes = await asyncio.gather(
         *(store.write([Put("conversation/same", {"n": i}, ABSENT)]) for i in range(20)),

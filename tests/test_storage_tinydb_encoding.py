@@ -1,0 +1,87 @@
+"""The TinyDB store encodes a document once, when it is written: a file rewrite joins the
+texts of the documents it does not change, and the file is exactly what encoding it whole
+would write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import storage.atomic_json as atomic_json
+from storage.atomic_json import dumps
+from storage.base import Delete, Put
+from storage.tinydb_store import TinyDBStorage, shard_of
+
+REQUESTS = 40
+BODY = "é and \u2028 and a lone \ud800 survive " * 40  # about 1.5 kB a request once encoded
+
+
+def big(n: int) -> dict[str, object]:
+    return {"n": n, "body": BODY, "steps": [{"i": i, "ok": i % 2 == 0} for i in range(5)]}
+
+
+def encoded_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every text atomic_json encodes from now on."""
+    sizes: list[int] = []
+    real = atomic_json.dumps
+
+    def counted(data: object) -> str:
+        text = real(data)
+        sizes.append(len(text))
+        return text
+
+    monkeypatch.setattr(atomic_json, "dumps", counted)
+    return sizes
+
+
+async def test_a_rewrite_encodes_only_the_documents_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "policybot.json"
+    store = TinyDBStorage(path)
+    await store.write([Put(f"request/SM-{n:04d}", big(n)) for n in range(REQUESTS)])
+    await store.close()  # reopened: the documents are parsed from the file, not kept texts
+    store = TinyDBStorage(path)
+    await store.write([Put("request/SM-0001", big(1001))])  # the first rewrite encodes all
+    sizes = encoded_bytes(monkeypatch)
+    await store.write([Put("request/SM-0002", big(1002)), Delete("request/SM-0003")])
+    shard_file = tmp_path / "policybot.request.n0.json"
+    assert shard_file.stat().st_size > REQUESTS * 1000
+    assert sum(sizes) < 200, sizes  # the ids and the etag, not 40 requests
+    await store.close()
+
+
+async def test_the_file_is_what_encoding_it_whole_would_write(tmp_path: Path) -> None:
+    path = tmp_path / "policybot.json"
+    store = TinyDBStorage(path)
+    await store.write([Put(f"request/SM-{n:04d}", big(n)) for n in range(5)])
+    await store.close()
+    store = TinyDBStorage(path)  # a mix of parsed documents and documents written now
+    etags = await store.write([Put("request/SM-0002", {"changed": True}),
+                               Put("request/SM-0007", {"new": BODY}), Delete("request/SM-0000")])
+    text = (tmp_path / "policybot.request.n0.json").read_text(encoding="ascii")
+    parsed = json.loads(text)
+    assert text == dumps(parsed)
+    table = parsed["request"]
+    assert list(table) == ["SM-0001", "SM-0002", "SM-0003", "SM-0004", "SM-0007"]
+    assert table["SM-0002"] == {"value": {"changed": True}, "etag": etags["request/SM-0002"]}
+    assert table["SM-0007"]["value"] == {"new": BODY}
+    assert shard_of("request", "SM-0007") == ("request", "n0")
+    await store.close()
+
+
+async def test_values_read_are_copies_whatever_their_source(tmp_path: Path) -> None:
+    path = tmp_path / "policybot.json"
+    store = TinyDBStorage(path)
+    await store.write([Put("request/SM-0001", big(1))])
+    await store.close()
+    store = TinyDBStorage(path)
+    await store.write([Put("request/SM-0002", big(2))])
+    for key in ("request/SM-0001", "request/SM-0002"):  # parsed from the file; written now
+        first = await store.get(key)
+        assert first is not None
+        first.value["steps"][0]["ok"] = "mutated by the reader"
+        again = await store.get(key)
+        assert again is not None and again.value["steps"][0]["ok"] is True
+    await store.close()
