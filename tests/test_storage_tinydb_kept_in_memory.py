@@ -1,11 +1,16 @@
-"""The TinyDB store encodes a document once, when it is written: a file rewrite joins the
-texts of the documents it does not change, and the file is exactly what encoding it whole
-would write."""
+"""What the TinyDB store keeps in memory to save work: a document's text, encoded once when
+it is written (a file rewrite joins the texts of the documents it does not change, and the
+file is exactly what encoding it whole would write), and the result of this process's own
+write, which a read waiting for it is then served from."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,4 +89,42 @@ async def test_values_read_are_copies_whatever_their_source(tmp_path: Path) -> N
         first.value["steps"][0]["ok"] = "mutated by the reader"
         again = await store.get(key)
         assert again is not None and again.value["steps"][0]["ok"] is True
+    await store.close()
+
+
+async def test_a_read_meeting_this_process_s_write_is_served_from_memory_after_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No worker thread waits for the lock and parses the files this process is writing:
+    the read waits for the write on the loop, then finds its result in memory."""
+    store = TinyDBStorage(tmp_path / "policybot.json")
+    keys = [f"request/SM-{n:04d}" for n in range(3)] + ["conversation/a@school.org"]
+    await store.write([Put(key, {"tag": "old"}) for key in keys])
+    in_fsync, release = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def fsync_pausing(fd: int) -> None:
+        in_fsync.set()
+        release.wait(10)
+        real_fsync(fd)
+
+    locked_reads: list[object] = []
+    real_locked = store._read_locked
+
+    def counted(*args: Any) -> Any:
+        locked_reads.append(args)
+        return real_locked(*args)
+
+    monkeypatch.setattr(store, "_read_locked", counted)
+    monkeypatch.setattr(atomic_json.os, "fsync", fsync_pausing)
+    writing = asyncio.create_task(store.write([Put(key, {"tag": "new"}) for key in keys]))
+    assert await asyncio.to_thread(in_fsync.wait, 10)
+    reading = asyncio.create_task(store.read(keys))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not reading.done()
+    release.set()
+    await writing
+    found = await reading
+    assert {record.value["tag"] for record in found.values()} == {"new"}
+    assert locked_reads == []
     await store.close()
