@@ -6,11 +6,16 @@ under the same key, updates that message with chat.update instead of posting ano
 A refusal for good (adapters/slack/refusals.py) is raised as ``DeliveryRefused``, and the outbox
 marks the item failed; other failures are raised as they came so the outbox keeps the item and
 tries again; a 429 is waited out by the Web API client before it gets that far.
+
+A decided card is shown twice over: the adapter updates the pressed card at once, and the
+outbox then delivers the same new version under its key. The channel remembers what it last
+set each message to, so that second chat.update, which would change nothing, is not sent.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,6 +33,7 @@ SENT = "slackmsg"  # the port notes namespace: where a keyed message was posted
 # chat.update errors after which the old message is gone: post a new one instead.
 GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found",
                   "is_archived", "edit_window_closed"})
+REMEMBERED_UPDATES = 500  # messages whose last update this process remembers
 
 
 class NoSlackUser(LookupError):
@@ -43,6 +49,8 @@ class SlackChannel:
         self.port = port
         self.identity = identity
         self._dms: dict[str, str] = {}  # user id -> DM conversation id
+        # (conversation, ts) -> what this process last updated the message to; taken once
+        self._updated: OrderedDict[tuple[str, str], Rendered] = OrderedDict()
 
     async def reaches(self, person: Person) -> bool:
         """Whether Slack knows this person (users.lookupByEmail, remembered by identity).
@@ -74,8 +82,11 @@ class SlackChannel:
         if key:
             ref = await self.port.notes.get(SENT, sent_as)
             if ref is not None:
+                where = (str(ref["channel"]), str(ref["ts"]))
+                if self._updated.pop(where, None) == rendered:
+                    return  # the message shows this already: updated when it was pressed
                 try:
-                    await self.update(str(ref["channel"]), str(ref["ts"]), rendered)
+                    await self.update(*where, rendered)
                     return
                 except SlackApiError as exc:
                     if exc.response.get("error") not in GONE:
@@ -109,5 +120,9 @@ class SlackChannel:
         return str(response["channel"]), str(response["ts"])
 
     async def update(self, conversation: str, ts: str, rendered: Rendered) -> None:
+        self._updated.pop((conversation, ts), None)
         await self.client.chat_update(channel=conversation, ts=ts, text=rendered.text,
                                       blocks=rendered.blocks)
+        self._updated[(conversation, ts)] = rendered
+        while len(self._updated) > REMEMBERED_UPDATES:
+            self._updated.popitem(last=False)
