@@ -16,12 +16,13 @@ staff keeps about 100 in use, the 16 hash shards of each collection its turns to
 are up to a megabyte or more each, and an export or a retention run reads all of them.
 So the shard limit is generous, and the byte limit is what bounds memory after a scan.
 
-The cache itself is only changed on the event loop. Worker threads get a snapshot of it,
+The cache itself is only changed on the event loop. Worker threads look shards up in it,
 work through a :class:`ShardSession`, and hand back what they used for the loop to keep.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import zlib
@@ -65,6 +66,7 @@ def shard_of(collection: str, ident: str) -> ShardId:
     return collection, f"h{zlib.crc32(ident.encode('utf-8', 'surrogatepass')) % HASH_SHARDS}"
 
 
+@functools.lru_cache(maxsize=4096)  # a turn locates the same few keys again and again
 def locate(key: str) -> tuple[ShardId, str]:
     """``key`` -> (its shard, its id); ValueError for keys no backend may accept."""
     collection, ident = split_key(key)
@@ -122,13 +124,13 @@ class ShardCache:
         self.limit_bytes = limit_bytes
         self._pinned_db: ShardDB | None = None
         self._recent: OrderedDict[ShardId, ShardDB] = OrderedDict()  # oldest use first
+        self._sizes: dict[ShardId, int] = {}  # of each recent copy's file, when last kept
+        self._bytes = 0  # their sum, kept as copies come and go (not summed per batch)
+        self._held: dict[ShardId, ShardDB] = {}  # every copy held, the pinned one too
 
     def shards(self) -> set[ShardId]:
         """The shards held in memory now."""
-        held = set(self._recent)
-        if self._pinned_db is not None:
-            held.add(self.pinned)
-        return held
+        return set(self._held)
 
     def lookup(self, shards: Iterable[ShardId]) -> dict[ShardId, ShardDB] | None:
         """The parsed copies of ``shards``, marked as just used; None if any is missing."""
@@ -146,34 +148,43 @@ class ShardCache:
             found[shard] = db
         return found
 
-    def snapshot(self) -> dict[ShardId, ShardDB]:
-        """Everything held, for a worker thread to read without racing the loop."""
-        held = dict(self._recent)
-        if self._pinned_db is not None:
-            held[self.pinned] = self._pinned_db
-        return held
+    def view(self) -> Mapping[ShardId, ShardDB]:
+        """Every copy held, for worker threads to look shards up in (not a copy: handing
+        each thread a copy of a few hundred entries cost more than the lookups). Only the
+        loop changes it, and threads only look up single shards, so a lookup racing a
+        change finds the old copy or the new one; either is used only after its file is
+        checked, under the lock, to be that version."""
+        return self._held
 
     def keep(self, used: Mapping[ShardId, ShardDB]) -> None:
         """Hold the copies a session used (replacing older ones) as the most recently
         used, in order, evicting the least recently used beyond the limits."""
         for shard, db in used.items():
             if shard == self.pinned:
-                self._pinned_db = db
+                self._pinned_db = self._held[shard] = db
             elif _size(db) > self.limit_bytes:
-                self._recent.pop(shard, None)  # alone over the limit: not worth the others
+                self._drop(shard)  # alone over the limit: not worth the others
             else:
-                self._recent[shard] = db
+                size = _size(db)
+                self._bytes += size - self._sizes.get(shard, 0)
+                self._sizes[shard] = size
+                self._recent[shard] = self._held[shard] = db
                 self._recent.move_to_end(shard)
-        while len(self._recent) > self.limit:
-            self._recent.popitem(last=False)
-        # Sizes as of each copy's last write; a few hundred additions, once per batch.
-        held = sum(_size(db) for db in self._recent.values())
-        while held > self.limit_bytes and self._recent:
-            held -= _size(self._recent.popitem(last=False)[1])
+        while self._recent and (len(self._recent) > self.limit
+                                or self._bytes > self.limit_bytes):
+            self._drop(next(iter(self._recent)))
+
+    def _drop(self, shard: ShardId) -> None:
+        if self._recent.pop(shard, None) is not None:
+            self._bytes -= self._sizes.pop(shard, 0)
+            del self._held[shard]
 
     def clear(self) -> None:
         self._pinned_db = None
         self._recent.clear()
+        self._sizes.clear()
+        self._held.clear()
+        self._bytes = 0
 
 
 class ShardSession:

@@ -248,7 +248,7 @@ class TinyDBStorage(Storage):
     ) -> T:
         """Run ``func`` (which takes the lock it needs) in a worker thread with a session
         over the cache, then keep what it used."""
-        session = ShardSession(self._shard_path, self._cache.snapshot())
+        session = ShardSession(self._shard_path, self._cache.view())
         try:
             result = await self._io(func, session, *args, **kwargs)
         except asyncio.CancelledError:

@@ -128,3 +128,20 @@ async def test_a_read_meeting_this_process_s_write_is_served_from_memory_after_i
     assert {record.value["tag"] for record in found.values()} == {"new"}
     assert locked_reads == []
     await store.close()
+
+
+async def test_a_shard_rewritten_larger_counts_at_its_new_size(tmp_path: Path) -> None:
+    """The cache keeps a running total of its files' bytes: a copy replaced by a larger one
+    counts at its new size, and the least recently used make room."""
+    store = TinyDBStorage(tmp_path / "policybot.json", cached_bytes=25_000)
+    keys = [f"audit/2026-{month:02d}-01T00:00:00Z-x" for month in range(1, 4)]
+    for key in keys:
+        await store.write([Put(key, {"pad": "x" * 6_000})])
+    assert {("audit", f"2026-0{m}") for m in (1, 2, 3)} <= store.cached_shards
+    await store.write([Put(keys[2], {"pad": "x" * 16_000})])  # 6 + 6 + 16 kB: over 25 kB
+    assert ("audit", "2026-01") not in store.cached_shards
+    assert {("audit", "2026-02"), ("audit", "2026-03")} <= store.cached_shards
+    await store.write([Put(keys[2], {"pad": "x" * 1_000})])  # smaller again: room for one
+    await store.get(keys[0])
+    assert {("audit", f"2026-0{m}") for m in (1, 2, 3)} <= store.cached_shards
+    await store.close()
