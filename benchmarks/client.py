@@ -115,6 +115,7 @@ class Figures:
     failures: list[str]
     calls: Counter[str] = field(default_factory=Counter)  # the fake platform's, by method
     cpu: float = 0.0  # the server's CPU seconds during the measured part
+    system: float = 0.0  # of which in the kernel (system calls: sockets, files, fsync)
 
     @property
     def count(self) -> int:
@@ -153,6 +154,11 @@ class Figures:
                          for method, n in self.calls.most_common())
         return f"  {self.name}: platform calls per request: {each}"
 
+    @property
+    def system_ms(self) -> float:
+        """Of :attr:`cpu_ms`, the milliseconds spent in the kernel."""
+        return self.system * 1000 / self.count if self.count else 0.0
+
     def line(self) -> str:
         codes = ",".join(f"{k}x{v}" for k, v in sorted(self.statuses.items()))
         failed = f"  FAILED {len(self.failures)}" if self.failures else ""
@@ -160,7 +166,8 @@ class Figures:
         return (f"{self.name:<31} {self.per_second:6.1f} events/s  p50 {self.p50 * 1000:6.1f} ms"
                 f"  p99 {self.p99 * 1000:7.1f} ms  max {self.worst * 1000:7.1f} ms  peak "
                 f"{self.peak_mb:4.0f} MB  CPU {self.cpu / self.elapsed:4.0%}, "
-                f"{self.cpu_ms:.2f} ms an event  ({self.count} requests, HTTP {codes}, "
+                f"{self.cpu_ms:.2f} ms an event ({self.system_ms:.2f} system)  ({self.count} "
+                f"requests, HTTP {codes}, "
                 f"{calls:.1f} platform calls each){failed}")
 
 

@@ -111,7 +111,7 @@ async def drive(server: Child, urls: dict[str, str], platform: str, journey: Jou
         await journey(driver, staff[-1])
         sampler = await Sampler.attach(server.pid, profile) if profile else None
         calls_before = await api_calls(session, urls)
-        cpu_before = server.cpu_seconds()
+        cpu_before = server.cpu_split()
         recorder.recording = True
 
         async def person(teacher: Member) -> None:
@@ -120,13 +120,16 @@ async def drive(server: Child, urls: dict[str, str], platform: str, journey: Jou
 
         elapsed, failures = await run_all([functools.partial(person, t) for t in staff[:count]])
         peak = server.peak_memory_mb()
-        cpu = server.cpu_seconds() - cpu_before
+        user, system = (after - before for after, before in zip(server.cpu_split(), cpu_before,
+                                                                 strict=True))
+        cpu = user + system
         calls = await api_calls(session, urls) - calls_before
         if sampler is not None:
             await sampler.stop()
             setup.tables += [f"{name}:", *table(sampler.output, len(recorder.acks),
                                                   sampler.rate, cpu), ""]
-    return Figures(name, recorder.acks, recorder.statuses, elapsed, peak, failures, calls, cpu)
+    return Figures(name, recorder.acks, recorder.statuses, elapsed, peak, failures, calls, cpu,
+                   system)
 
 
 async def api_calls(session: aiohttp.ClientSession, urls: dict[str, str]) -> Counter[str]:

@@ -89,8 +89,13 @@ class Child:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process has used so far (threads included)."""
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """(user, system) CPU seconds the process has used so far (threads included)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush, as a power cut or the OOM killer would."""
