@@ -20,7 +20,8 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from tinydb.table import Table
 from storage.base import StorageUnavailable
 
 TMP_SUFFIX = ".tmp"
+# Set (in the writing thread's context) while renames wait for one folder sync.
+_folder_sync_deferred: ContextVar[bool] = ContextVar("folder_sync_deferred", default=False)
 
 Signature = tuple[int, int, int]  # (st_ino, st_mtime_ns, st_size)
 
@@ -99,6 +102,19 @@ def atomic_write_json(path: Path, data: Any) -> Signature:
     return atomic_write_text(path, dumps(data))  # a TypeError leaves no temp file behind
 
 
+@contextlib.contextmanager
+def one_folder_sync(directory: Path) -> Iterator[None]:
+    """Files replaced inside this block leave their renames to one :func:`fsync_dir` of
+    ``directory`` when it ends (without an error), not one each: for several files replaced
+    together whose batch something else (a journal) keeps whole until then."""
+    token = _folder_sync_deferred.set(True)
+    try:
+        yield
+    finally:
+        _folder_sync_deferred.reset(token)
+    fsync_dir(directory)
+
+
 def atomic_write_text(path: Path, text: str) -> Signature:
     """Replace ``path`` with ``text`` (ASCII JSON), all or nothing (see module docstring).
     Returns the new file's signature. Writers of one path must hold the store's exclusive
@@ -130,7 +146,8 @@ def atomic_write_text(path: Path, text: str) -> Signature:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if not _folder_sync_deferred.get():
+        fsync_dir(path.parent)
     return signature_of(stat)
 
 
@@ -283,7 +300,6 @@ class KeyedTable(Table):
     def apply(self, puts: Mapping[str, dict[str, Any]], deletes: Iterable[str]) -> None:
         """Apply many puts and deletes with one file rewrite (TinyDB's upsert/remove
         would rewrite the file once per call, upsert even twice for a new document)."""
-
         storage = self._storage
         assert isinstance(storage, AtomicJSONStorage)
         storage.apply(self.name, puts, deletes)

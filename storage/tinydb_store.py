@@ -39,6 +39,7 @@ worker thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -52,6 +53,7 @@ from storage.atomic_json import (
     dumps,
     member_text,
     object_text,
+    one_folder_sync,
     read_json,
     remove_durably,
     remove_stale_temp_files,
@@ -389,11 +391,16 @@ class TinyDBStorage(Storage):
                 puts[ident] = doc
         return groups
 
-    @staticmethod
-    def _apply_groups(session: ShardSession, groups: Groups, journal: Path | None) -> None:
-        for shard in sorted(groups):
-            puts, deletes = groups[shard]
-            session.db(shard).keyed(shard[0]).apply(puts, deletes)
+    def _apply_groups(self, session: ShardSession, groups: Groups, journal: Path | None
+                      ) -> None:
+        """Rewrite each shard of ``groups``. Under a journal, the folder is fsynced once
+        after the shards are all replaced, not after each (they share the folder), and
+        before the journal goes: the journal, not the order of the renames, is what keeps
+        a batch whole until then."""
+        with one_folder_sync(self._dir) if journal is not None else contextlib.nullcontext():
+            for shard in sorted(groups):
+                puts, deletes = groups[shard]
+                session.db(shard).keyed(shard[0]).apply(puts, deletes)
         if journal is not None:
             remove_durably(journal)
 

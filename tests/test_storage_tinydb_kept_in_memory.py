@@ -145,3 +145,40 @@ async def test_a_shard_rewritten_larger_counts_at_its_new_size(tmp_path: Path) -
     await store.get(keys[0])
     assert {("audit", f"2026-0{m}") for m in (1, 2, 3)} <= store.cached_shards
     await store.close()
+
+
+async def test_a_multi_shard_batch_fsyncs_the_folder_once_for_all_its_shards(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal is made durable (file and folder) first; then each shard file is synced
+    and renamed, and the folder synced once for all the renames, before the journal goes."""
+    store = TinyDBStorage(tmp_path / "policybot.json")
+    await store.open()
+    steps: list[str] = []
+    real_fsync, real_replace, real_unlink = os.fsync, os.replace, os.unlink
+
+    def fsync(fd: int) -> None:
+        steps.append("sync folder" if os.path.isdir(f"/proc/self/fd/{fd}") else "sync file")
+        real_fsync(fd)
+
+    def replace(source: Any, target: Any) -> None:
+        steps.append(f"rename {Path(target).name}")
+        real_replace(source, target)
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        steps.append(f"unlink {Path(path).name}")
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(atomic_json.os, "fsync", fsync)
+    monkeypatch.setattr(atomic_json.os, "replace", replace)
+    monkeypatch.setattr(atomic_json.os, "unlink", unlink)
+    await store.write([Put("request/SM-0001", {"n": 1}), Put("conversation/a@school.org", {}),
+                       Put("seen/Ev1", {})])
+    shards = sorted(f"policybot.{c}.{shard_of(c, i)[1]}.json" for c, i in (
+        ("request", "SM-0001"), ("conversation", "a@school.org"), ("seen", "Ev1")))
+    journal = "policybot.journal.json"
+    assert steps == [
+        "sync file", f"rename {journal}", "sync folder",
+        *[step for shard in shards for step in ("sync file", f"rename {shard}")],
+        "sync folder", f"unlink {journal}", "sync folder"]
+    assert steps.count("sync folder") == 3
+    await store.close()
