@@ -48,8 +48,10 @@ from benchmarks.staff import Member, copy_store, prepare, slack_emails, teachers
 from storage.tinydb_store import TinyDBStorage
 from testing.slack.signing import SECRET, TOKEN
 
-P99_TARGET = 0.100
-THROUGHPUT_TARGET = 0.5
+# This round's targets, each against the floor measured in the same run.
+P99_TARGET = 0.500  # saturated: p99 acknowledgement under half a second
+THROUGHPUT_TARGET = 0.3  # saturated: events/s at least this share of the floor's (then 0.5)
+PAUSING_P99_TARGET = 2.0  # people pausing: p99 at most this many times the floor's
 GROWTH_TARGET = 1.5
 Journey = Callable[[Any, Member], Awaitable[Any]]
 
@@ -205,11 +207,15 @@ def targets(platform: str, floor: Figures, runs: dict[int, Figures], think: floa
               if not think else "people pausing set the pace: not a capacity figure)")
     lines.append(f"{platform} throughput policybot/floor: {ratio:.2f} "
                  f"({base.per_second:.1f} vs {floor.per_second:.1f} events/s; {judged}")
-    lines.append(f"{platform} p99 ack policybot/floor: {base.p99 / floor.p99:.1f}x "
-                 f"({base.p99 * 1000:.1f} vs {floor.p99 * 1000:.1f} ms)")
+    times = base.p99 / floor.p99
+    judged = (f"; target <= {PAUSING_P99_TARGET:.0f}x) {verdict(times <= PAUSING_P99_TARGET)}"
+              if think else ")")
+    lines.append(f"{platform} p99 ack policybot/floor: {times:.1f}x "
+                 f"({base.p99 * 1000:.1f} vs {floor.p99 * 1000:.1f} ms{judged}")
     for stored, figures in sorted(runs.items()):
-        lines.append(f"{platform} p99 ack stored={stored}: {figures.p99 * 1000:.1f} ms "
-                     f"(target < {P99_TARGET * 1000:.0f} ms) {verdict(figures.p99 < P99_TARGET)}")
+        judged = ("" if think else f" (target < {P99_TARGET * 1000:.0f} ms) "
+                  f"{verdict(figures.p99 < P99_TARGET)}")
+        lines.append(f"{platform} p99 ack stored={stored}: {figures.p99 * 1000:.1f} ms{judged}")
         if stored and 0 in runs:
             growth = figures.p99 / runs[0].p99
             lines.append(f"{platform} p99 ack stored={stored}/stored=0: {growth:.2f}x (target "
