@@ -33,19 +33,18 @@ import json
 import random
 import sys
 import tempfile
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
 
 import aiohttp
-import psycopg
 
 from benchmarks import load_slack
 from benchmarks.client import Inboxes, NoReply, Recorder
 from benchmarks.load import fake
+from benchmarks.postgres_schema import private_schema
 from benchmarks.processes import Child, start_policybot
 from benchmarks.staff import Member, prepare, teachers
 from storage import Storage, open_storage
@@ -272,22 +271,6 @@ async def crash_test(backend: str, target_store: str, folder: Path, rounds: int,
         print(f"  ... and {len(problems) - 50} more")
     print(f"{backend}: {'FAILED: ' + str(len(problems)) + ' problem(s)' if problems else 'ok'}")
     return not problems
-
-
-@contextlib.contextmanager
-def private_schema(url: str) -> Iterator[str]:
-    """A URL whose connections work in a new, empty schema, dropped afterwards."""
-    schema = f"policybot_crash_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")  # type: ignore[arg-type]  # generated name
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query["options"] = f"{query.get('options', '')} -c search_path={schema}".strip()
-    try:
-        yield urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager

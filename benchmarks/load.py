@@ -42,9 +42,12 @@ import aiohttp
 
 from benchmarks import load_slack, load_teams
 from benchmarks.client import Figures, Inboxes, Recorder, run_all
+from benchmarks.core_bench import seed as seed_requests
+from benchmarks.postgres_schema import private_schema
 from benchmarks.processes import Child, Sampler, start_module, start_policybot
 from benchmarks.profile_table import table
 from benchmarks.staff import Member, copy_store, prepare, slack_emails, teachers, teams_members
+from storage import open_storage
 from storage.tinydb_store import TinyDBStorage
 from testing.slack.signing import SECRET, TOKEN
 
@@ -65,6 +68,7 @@ class Setup:
     store_dir: Path | None = None  # where the TinyDB files go (default: beside the logs)
     think: float = 0.0  # mean seconds a person takes before each click or message
     profile: Path | None = None  # py-spy's stacks of each policybot server go here
+    database_url: str | None = None  # PostgreSQL instead of TinyDB files, when given
     tables: list[str] = field(default_factory=list)  # the profiles, summarised per event
 
 
@@ -140,12 +144,37 @@ async def api_calls(session: aiohttp.ClientSession, urls: dict[str, str]) -> Cou
         return Counter({str(k): int(v) for k, v in (await response.json())["methods"].items()})
 
 
+@contextlib.asynccontextmanager
+async def postgres_for(setup: Setup, stored: int) -> AsyncIterator[dict[str, str]]:
+    """A schema of its own on ``setup.database_url`` with ``stored`` past requests and our
+    staff (dropped afterwards); the server's setting for it."""
+    assert setup.database_url is not None
+    with private_schema(setup.database_url, "policybot_load") as url:
+        storage = open_storage(url)
+        try:
+            if stored:
+                print(f"seeding {stored} stored requests in PostgreSQL...", file=sys.stderr,
+                      flush=True)
+                await seed_requests(storage, stored)
+            await prepare(storage, setup.conversations + 1)
+        finally:
+            await storage.close()
+        yield {"DATABASE_URL": url}
+
+
 async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures:
     folder = setup.folder / f"{platform}-policybot-{stored}"
-    db = await store_for(setup, stored, folder)
+    folder.mkdir(parents=True, exist_ok=True)
     count = setup.conversations
-    async with fake(platform, folder / "fake", count + 1) as urls:
-        settings = {"POLICYBOT_DB": str(db)}
+    async with contextlib.AsyncExitStack() as stack:
+        if setup.database_url:
+            settings = await stack.enter_async_context(postgres_for(setup, stored))
+        else:
+            db = await store_for(setup, stored, folder)
+            settings = {"POLICYBOT_DB": str(db)}
+            if setup.store_dir:
+                stack.callback(shutil.rmtree, db.parent, ignore_errors=True)
+        urls = await stack.enter_async_context(fake(platform, folder / "fake", count + 1))
         args: list[str] = []
         if platform == "slack":
             settings |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
@@ -157,12 +186,12 @@ async def measure_policybot(setup: Setup, platform: str, stored: int) -> Figures
         profile = (setup.profile / f"{platform}-{stored}.stacks.txt") if setup.profile else None
         server = await start_policybot(folder, settings, *args)
         try:
-            name = f"{platform} policybot stored={stored}"
+            backend = " postgres" if setup.database_url else ""
+            name = f"{platform} policybot{backend} stored={stored}"
             return await drive(server, urls, platform, journey, setup, name, profile)
         finally:
             await server.stop()
-            if setup.store_dir:
-                shutil.rmtree(db.parent, ignore_errors=True)
+    raise AssertionError("unreachable")  # the stack above returns or raises
 
 
 async def measure_floor(setup: Setup, platform: str) -> Figures:
@@ -238,6 +267,9 @@ async def main() -> int:
                         help="sample each policybot server with py-spy during the measured "
                              "part, write its stacks to this folder and print where the CPU "
                              "went per event (benchmarks.profile_table, profile_top)")
+    parser.add_argument("--database-url",
+                        help="run policybot on this PostgreSQL database (in a schema of its "
+                             "own, dropped afterwards) instead of TinyDB files")
     parser.add_argument("--store-dir", type=Path,
                         help="put the servers' TinyDB files here (e.g. /dev/shm, to see what "
                              "durable writes cost); default: the work folder")
@@ -247,9 +279,9 @@ async def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="policybot-load-") as tmp:
         folder = args.keep or Path(tmp)
-        setup = Setup(args.conversations, args.journeys, folder,
-                      {s: seed(s, folder) for s in sizes if s}, args.store_dir, args.think,
-                      args.profile)
+        seeded = {} if args.database_url else {s: seed(s, folder) for s in sizes if s}
+        setup = Setup(args.conversations, args.journeys, folder, seeded, args.store_dir,
+                      args.think, args.profile, database_url=args.database_url)
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         summary: list[str] = []
