@@ -51,8 +51,6 @@ from storage.atomic_json import (
     EncodedDoc,
     atomic_write_text,
     dumps,
-    member_text,
-    object_text,
     one_folder_sync,
     read_json,
     remove_durably,
@@ -61,6 +59,7 @@ from storage.atomic_json import (
 from storage.base import Change, Put, Record, Storage, StorageUnavailable, copy_json
 from storage.group_commit import GroupQueue, Outcomes, Waiting, check_group
 from storage.store_lock import StoreLock
+from storage.tinydb_journal import Groups, group_changes, journal_text, read_journal
 from storage.tinydb_shards import (
     DEFAULT_CACHED_BYTES,
     DEFAULT_CACHED_SHARDS,
@@ -78,7 +77,6 @@ from storage.tinydb_shards import (
 DEFAULT_PATH = "./data/policybot.json"
 __all__ = ["DEFAULT_PATH", "MAIN_SHARD", "TinyDBStorage", "locate", "shard_of"]
 
-Groups = dict[ShardId, tuple[dict[str, Doc], list[str]]]  # shard -> (puts by id, deleted ids)
 Encoded = tuple[Any, str]  # a value put, and its JSON text
 Located = Mapping[str, tuple[ShardId, str]]  # key -> (shard, id)
 
@@ -350,46 +348,19 @@ class TinyDBStorage(Storage):
             return outcomes
 
     def _commit(self, session: ShardSession, changes: dict[str, Doc | None]) -> None:
-        groups = self._group(changes)
+        groups = group_changes(changes)
         if len(groups) == 1:
             self._apply_groups(session, groups, None)
             return
-        # As atomic_write_json(journal, {"version": 1, "changes": changes}) would write it.
-        entries = object_text(member_text(key, doc) for key, doc in changes.items())
-        atomic_write_text(self.journal_path, f'{{"version":1,"changes":{entries}}}')
+        atomic_write_text(self.journal_path, journal_text(changes))
         # The batch is committed now: a crash from here on is finished by a replay.
         self._apply_groups(session, groups, self.journal_path)
 
     def _replay_journal(self, session: ShardSession) -> None:
         """Finish the batch a failed or killed writer left (exclusive lock held)."""
-        journal = read_json(self.journal_path)
-        if journal is None:
-            return
-        changes = journal.get("changes") if isinstance(journal, dict) else None
-        try:
-            if not isinstance(changes, dict):
-                raise ValueError("no changes")
-            for key, doc in changes.items():
-                locate(key)
-                if doc is not None and not (
-                    isinstance(doc, dict) and isinstance(doc.get("etag"), str) and "value" in doc
-                ):
-                    raise ValueError(f"bad entry for {key}")
-        except ValueError as exc:
-            raise StorageUnavailable(f"journal {self.journal_path} is malformed: {exc}") from exc
-        self._apply_groups(session, self._group(changes), self.journal_path)
-
-    @staticmethod
-    def _group(changes: Mapping[str, Doc | None]) -> Groups:
-        groups: Groups = {}
-        for key, doc in changes.items():
-            shard, ident = locate(key)
-            puts, deletes = groups.setdefault(shard, ({}, []))
-            if doc is None:
-                deletes.append(ident)
-            else:
-                puts[ident] = doc
-        return groups
+        changes = read_journal(self.journal_path)
+        if changes is not None:
+            self._apply_groups(session, group_changes(changes), self.journal_path)
 
     def _apply_groups(self, session: ShardSession, groups: Groups, journal: Path | None
                       ) -> None:
