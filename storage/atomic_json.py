@@ -58,8 +58,8 @@ def dumps(data: Any) -> str:
 
 class EncodedDoc(dict[str, Any]):
     """A stored document, ``{"value": ..., "etag": ...}``, that keeps the JSON text of its
-    value as it was encoded when written: a commit writes that text into the file without
-    encoding the value again, and a read copies the value by parsing it."""
+    value as it was encoded when the batch was taken in: the commit, and every later rewrite
+    of its file, writes that text without encoding the value again."""
 
     __slots__ = ("value_text",)
 

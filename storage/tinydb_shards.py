@@ -10,10 +10,11 @@ touches every shard over the years, and would otherwise end up holding the whole
 Evicting a shard only drops its parsed copy; the next access parses the file again.
 
 The cache is bounded both in shards and in bytes of JSON (parsed, a file takes about four
-times its size in memory). The busy set is many small files: a server with a few hundred
-staff keeps about 100 in use, the 16 hash shards of each collection its turns touch
-(conversations, people, inboxes...), most of a few kilobytes. Request and audit files
-are up to a megabyte or more each, and an export or a retention run reads all of them.
+times its size in memory, five once rewritten: the texts of its documents are kept too).
+The busy set is many small files: a server with a few hundred staff keeps about 100 in use,
+the 16 hash shards of each collection its turns touch (conversations, people, inboxes...),
+most of a few kilobytes. Request and audit files are up to a megabyte or more each, and an
+export or a retention run reads all of them.
 So the shard limit is generous, and the byte limit is what bounds memory after a scan.
 
 The cache itself is only changed on the event loop. Worker threads look shards up in it,
@@ -38,7 +39,7 @@ ShardId = tuple[str, str]  # (collection, shard name)
 Doc = dict[str, Any]  # {"value": <JSON>, "etag": <str>}
 
 DEFAULT_CACHED_SHARDS = 256
-DEFAULT_CACHED_BYTES = 16_000_000  # of JSON files: some 64 MB once parsed
+DEFAULT_CACHED_BYTES = 16_000_000  # of JSON files: some 64 to 80 MB in memory
 MAIN_COLLECTION = "meta"
 MAIN_SHARD: ShardId = (MAIN_COLLECTION, "main")
 SEQUENCE_SHARD_SIZE = 500
