@@ -15,10 +15,21 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import TextIO
 
 from bot.port import LOCAL, ApplicationPort
-from conversations.messages import Action, Card, Choice, Message, Press, Question, Text, Turn
+from conversations.messages import (
+    Action,
+    Card,
+    Choice,
+    FileOffer,
+    Message,
+    Press,
+    Question,
+    Text,
+    Turn,
+)
 from conversations.people import Person
 
 log = logging.getLogger(__name__)
@@ -132,6 +143,8 @@ class TerminalChat:
             await self.port.deliver_now()
             for message in result.replies:
                 self._show(message)
+                if isinstance(message, Card) and message.file is not None:
+                    await self._save(message.file)
             # What this turn sent this person (an approver's own card, updated) repeats the
             # replies just shown: known, not news.
             await self._show_news(quiet={render(o.message) for o in result.outbound
@@ -155,6 +168,18 @@ class TerminalChat:
                 self._show(message, prefix="for you: ")
                 shown = True
         return shown
+
+    async def _save(self, offer: FileOffer) -> None:
+        """A file a card offers (the governance report), saved in the current folder."""
+        found = await self.port.file(offer.token)
+        if found is None:
+            self.out.write("  The file is no longer kept: ask again.\n")
+            return
+        name, content = found
+        path = Path(name).name  # never a path of the server's choosing, only a name
+        await asyncio.to_thread(Path(path).write_bytes, content)
+        await self.port.file_taken(offer.token)
+        self.out.write(f"  Saved {path} in this folder.\n")
 
     def _turn_for(self, line: str) -> Turn | None:
         typed = line.lower()

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.delivery import LocalInbox, Outbox
 from bot.directory import DirectoryStore
+from bot.report.chat import ReportChat
+from bot.report.options import options_from
 from bot.service import PolicyBot
 from conversations.pack_loader import load_pack
 from conversations.policy import PolicyPack
@@ -89,5 +91,6 @@ async def build_application(
     outbox = Outbox(store, clock)
     inbox = LocalInbox(store, clock)
     outbox.register(inbox)
-    bot = PolicyBot(store, pack, directory, outbox, clock)
+    reports = ReportChat(store, pack, options_from(config))
+    bot = PolicyBot(store, pack, directory, outbox, clock, reports)
     return Application(config, store, pack, directory, outbox, inbox, bot)

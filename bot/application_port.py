@@ -15,6 +15,7 @@ from typing import Any
 from bot import keys, request_store
 from bot.app import Application
 from bot.port import Channel
+from bot.report import files as report_files
 from bot.tx import Tx
 from conversations.conversation import Conversation
 from conversations.intent_registry import MENU
@@ -153,6 +154,12 @@ class PortToApplication:
 
     async def keep_in_inbox(self, person: Person, message: Message, key: str) -> None:
         await self._app.inbox.deliver(person, message, key)
+
+    async def file(self, token: str) -> tuple[str, bytes] | None:
+        return await report_files.peek(self._app.storage, token, self._app.bot.clock())
+
+    async def file_taken(self, token: str) -> None:
+        await report_files.drop(self._app.storage, token)
 
     async def open_question_token(self, email: str) -> str | None:
         """The token of the question ``email`` is being asked now, if any."""

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot import keys, request_store
 from bot.delegation import active_delegate
+from bot.delivery import platform_of
 from bot.request_ids import RequestIds
 from bot.turn_context import TurnContext
 from bot.tx import Tx
@@ -100,7 +101,9 @@ class ApprovalDesk:
         outbound = notices(None, record, Occasion("created"))
         tx.append_audit(now, {"event": "created", "request": request_id, "actor": person.email,
                               "kind": record["kind"], "clauses": record["clauses"],
-                              "approvers": [s.approver for s in steps]})
+                              "approvers": [s.approver for s in steps],
+                              **await self._for_the_report(tx, person, evaluation, subject,
+                                                           school)})
         return DeskResult(render.request_created(self.pack, record), outbound, record)
 
     async def act(self, ctx: TurnContext, name: str, request_id: str,
@@ -150,6 +153,20 @@ class ApprovalDesk:
             step.update({"on_behalf_of": step["approver"],
                          "on_behalf_of_name": step["approver_name"],
                          "approver": person.email, "approver_name": person.name})
+
+    async def _for_the_report(self, tx: Tx, person: Person, evaluation: Evaluation,
+                              subject: Person | None, school: str) -> dict[str, object]:
+        """What the governance report counts a request by, kept in its audit entry because
+        retention later removes the answers and findings from the request itself. Never a
+        name: a concern's category and the school it concerns, not who it is about."""
+        facts: dict[str, object] = {
+            "school": person.school, "platform": await platform_of(tx.storage, person.email),
+            "found": [f.fact for f in evaluation.findings],
+            "disputed": bool(evaluation.dispute)}
+        if evaluation.flow == REPORT_CONCERN.name:
+            facts["category"] = (evaluation.answers.get("about") or [""])[0]
+            facts["about_school"] = subject.school if subject else (school or person.school)
+        return facts
 
     def _register_account(self, tx: Tx, record: RequestRecord) -> None:
         acc = record["account"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config_values import Config, ConfigError
 from bot.directory_sync import options
+from bot.report import options as report_options
 from bot.settings import BY_NAME
 
 
@@ -75,3 +76,4 @@ def validate(config: Config) -> None:
     elif config.get("MICROSOFT_APP_PASSWORD"):
         raise ConfigError("MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
     options.check(config)
+    report_options.check(config)

@@ -52,6 +52,13 @@ MAX_ATTEMPTS = 15  # with the back-off below: about two and a half hours of retr
 MAX_WAIT = 900  # seconds between retries at most: a message is never given up on
 
 
+async def platform_of(storage: Storage, email: str) -> str:
+    """The platform ``email`` was last seen on ("slack", "teams"), or "local" when no
+    platform has seen them (the web playground and the terminal chat note no presence)."""
+    found = await storage.get(keys.presence(email))
+    return str(found.value.get("platform") or LOCAL) if found is not None else LOCAL
+
+
 class LocalInbox:
     """Messages for people who use the terminal chat or the web playground."""
 

@@ -10,6 +10,7 @@ transaction (:class:`bot.turn_context.TurnContext`) and knows no platform.
 from __future__ import annotations
 
 from bot.approvals import ApprovalDesk
+from bot.delivery import platform_of
 from bot.turn_context import Handled, TurnContext
 from conversations import exchanges, intents, render
 from conversations.classify import Dialogue, Intent
@@ -59,7 +60,10 @@ class FlowTurns:
                          "outcome": evaluation.outcome, "clauses": list(evaluation.clauses),
                          "rules": [r.id for r in evaluation.refusals + evaluation.requirements
                                    + evaluation.warnings],
-                         "found": [f.fact for f in evaluation.findings]}
+                         "found": [f.fact for f in evaluation.findings],
+                         # Where and on what the check happened, for the governance report.
+                         "school": ctx.person.school,
+                         "platform": await platform_of(ctx.tx.storage, ctx.person.email)}
         if evaluation.outcome == "refuse":
             ctx.audit(outcome_event)
             last = progress.conversation.last_check
@@ -102,7 +106,7 @@ class FlowTurns:
         last = ctx.conversation.last_check
         ctx.audit({"event": "finding_disputed", "actor": ctx.person.email,
                    "comment": reply.reason, "found": [f.fact for f in last.findings]
-                   if last else []})
+                   if last else [], "school": ctx.person.school})
         progress = self.runner.resume(ctx.conversation, ctx.person, ctx.accounts, reply.reason)
         result, after = await self.progressed(ctx, progress)
         result.replies.insert(0, Text("Thank you. I'll ask your line manager to decide, with "

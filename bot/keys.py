@@ -46,6 +46,8 @@ REVIEW_SENT = "meta/job-review"
 RETENTION_RUN = "meta/job-retention"
 DIRECTORY_SYNC_RUN = "meta/job-directory-sync"  # the day the Entra sync last ran
 RETENTION_CURSOR = "meta/retention"
+REPORT_SENT = "meta/job-report"  # the scheduled governance report's last slot sent
+REPORT_FILE = "reportfile/"   # reportfile/<token>: a report kept until taken once or expired
 
 # -- what each adapter remembers (through the adapter port's notes) --------------------------
 # slackmsg/<email>|<key>, slackuser/<email>, teamsref/<email>, teamsmeta/service,
@@ -124,6 +126,10 @@ def audit_entry(now: datetime) -> str:
 def audit_month(month: str) -> str:
     """The prefix of a month's audit entries ("2026-11")."""
     return AUDIT + month
+
+
+def report_file(token: str) -> str:
+    return REPORT_FILE + token
 
 
 def adapter_note(namespace: str, name: str) -> str:

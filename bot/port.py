@@ -128,6 +128,13 @@ class ApplicationPort(Protocol):
 
     # -- wiring ------------------------------------------------------------------------------
 
+    async def file(self, token: str) -> tuple[str, bytes] | None:
+        """(name, content) of the file a card offers (the governance report), while it is
+        neither taken nor expired."""
+
+    async def file_taken(self, token: str) -> None:
+        """The file was handed over (uploaded into the person's chat): it is kept no longer."""
+
     def register_channel(self, channel: Channel) -> None: ...
 
     def on_close(self, close: Callable[[], Awaitable[None]]) -> None:

@@ -43,7 +43,7 @@ def _steps(record: dict[str, Any]) -> str:
     )
 
 
-def _cell(value: Any) -> str:
+def spreadsheet_cell(value: Any) -> str:
     """A cell spreadsheets show as text: a draft starting with = + - @ is not a formula."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -54,7 +54,7 @@ def to_csv(requests: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in requests:
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([spreadsheet_cell(v) for v in (
             r["id"], r["kind"], r["status"], r["requester"], r["requester_name"], r["school"],
             r["created_at"], r.get("decided_at") or "", r.get("decided_by") or "",
             " ".join(r["clauses"]), _steps(r), r.get("comment", ""), r.get("draft", ""),
@@ -81,7 +81,7 @@ def audit_to_csv(audit: list[dict[str, Any]]) -> str:
             row.append(" ".join(map(str, value)) if isinstance(value, list) else value)
         other = {k: v for k, v in event.items() if k not in AUDIT_COLUMNS}
         row.append(json.dumps(other, ensure_ascii=False, sort_keys=True) if other else "")
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return out.getvalue()
 
 

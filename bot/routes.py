@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.command_turns import CommandTurns
 from bot.flow_turns import FlowTurns
+from bot.report.chat import ReportChat
 from bot.turn_context import Handled, TurnContext
 from conversations.classify import INTENT_KINDS, Intent
 
@@ -50,7 +51,7 @@ def _on(*kinds: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def application_routes(flows: FlowTurns, commands: CommandTurns) -> Routes:
+def application_routes(flows: FlowTurns, commands: CommandTurns, reports: ReportChat) -> Routes:
     """Every intent's handler. Ranks only order the table for reading: each kind has one
     route, so no two routes compete."""
     return Routes([
@@ -74,5 +75,6 @@ def application_routes(flows: FlowTurns, commands: CommandTurns) -> Routes:
         Route(_on("withdraw_list"), commands.withdraw_list, rank=36),
         Route(_on("delegate"), commands.delegate, rank=37),
         Route(_on("end_delegation"), commands.end_delegation, rank=38),
+        Route(_on("report"), reports.turn, rank=39),
         Route(_on("menu"), commands.menu, rank=99),
     ])

@@ -21,9 +21,12 @@ from datetime import UTC, datetime
 from bot import keys
 from bot.approvals import ID_PREFIX, ApprovalDesk
 from bot.command_turns import CommandTurns
+from bot.config_values import Config
 from bot.delivery import Outbox
 from bot.directory import DirectoryStore
 from bot.flow_turns import FlowTurns
+from bot.report.chat import ReportChat
+from bot.report.options import options_from
 from bot.request_ids import RequestIds
 from bot.routes import application_routes
 from bot.turn_context import open_turn
@@ -48,6 +51,7 @@ class PolicyBot:
         directory: DirectoryStore,
         outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reports: ReportChat | None = None,
     ) -> None:
         self.storage = storage
         self.pack = pack
@@ -56,8 +60,9 @@ class PolicyBot:
         self.clock = clock
         self.dialogue = Dialogue.of(pack)
         desk = ApprovalDesk(pack, RequestIds(storage, ID_PREFIX))
+        reports = reports or ReportChat(storage, pack, options_from(Config()))
         self.routes = application_routes(FlowTurns(self.dialogue, desk),
-                                         CommandTurns(self.dialogue, desk))
+                                         CommandTurns(self.dialogue, desk), reports)
         self._retrying = asyncio.Lock()
         self._names: tuple[PeopleIndex | None, KnownNames] = (None, KnownNames())
 

@@ -54,6 +54,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLICYBOT_EXPIRY_DAYS", "Days after which a pending request expires.", "14"),
     Setting("POLICYBOT_RETENTION_DAYS", "Days drafts, answers and comments are kept.", "730"),
     Setting("POLICYBOT_HOLIDAYS", "Comma-separated dates (YYYY-MM-DD) that are not working days."),
+    # The governance report (docs/governance-report.md).
+    Setting("POLICYBOT_REPORT_AT", "When the server sends the governance report of the term "
+            "just ended to the Head of Governance: a cron schedule in UTC (minute hour day "
+            "month weekday), e.g. \"0 7 1 1,5,9 *\". Unset: only when asked."),
+    Setting("POLICYBOT_REPORT_MIN_COUNT", "Counts in the governance report under this are "
+            "shown as \"fewer than N\".", "3"),
+    Setting("POLICYBOT_PUBLIC_URL", "The server's public https address, for links to the "
+            "governance report in Teams (e.g. https://policybot.example.org). Unset: Teams "
+            "is told to ask for the report on the command line."),
     # The staff directory from Microsoft Entra ID (docs/directory.md).
     Setting("POLICYBOT_ENTRA_TENANT_ID", "Entra tenant to read staff from. Unset: "
             "MICROSOFT_APP_TENANT_ID."),

@@ -22,7 +22,7 @@ from conversations.evaluation import Account
 from conversations.exchanges import typed_confirmation
 from conversations.flow_registry import CHECK_POST, FLOW_NAMES
 from conversations.flows import FlowRunner
-from conversations.intent_registry import STARTABLE
+from conversations.intent_registry import REPORT_INTENT, STARTABLE
 from conversations.messages import Choice, Press, Turn
 from conversations.people import Person
 from conversations.policy import PolicyPack
@@ -42,6 +42,7 @@ IntentKind = Literal[
     "decide",         # a request's button (approve, reject, acknowledge, withdraw)
     "dispute", "recheck",
     "delegate", "end_delegation",
+    "report",         # the governance report (bot/report/chat.py says who may have it)
 ]
 INTENT_KINDS: frozenset[str] = frozenset(get_args(IntentKind))
 PUZZLED = "I'm not sure what you mean. Here is what I can do:"
@@ -192,7 +193,7 @@ def _message(s: _Situation) -> Intent:
     pack, text = s.dialogue.pack, s.text
     conversation = s.conversation.without_side_exchange()
     wanted = intents.detect(pack, text)
-    if wanted in ("my_requests", "pending", "withdraw") or (
+    if wanted in ("my_requests", "pending", "withdraw", REPORT_INTENT) or (
             wanted == CHECK_POST.name and intents.draft_in(text)):
         return _aside(asked_for(conversation, wanted, text))
     asks_flow = wanted in FLOW_NAMES and intents.asks_for_flow(pack, text, str(wanted))
@@ -230,6 +231,8 @@ def asked_for(conversation: Conversation, name: str, text: str) -> Intent:
         return Intent("my_requests")
     if name == "pending":
         return Intent("pending")
+    if name == REPORT_INTENT:
+        return Intent("report", text=text)
     if name == "withdraw":
         request_id = intents.request_id_in(text)
         if request_id:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from conversations.messages import Action, Card, Message, Option, Question, Text
+from conversations.messages import Action, Card, FileOffer, Message, Option, Question, Text
 
 
 def message_to_json(message: Message) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
             "multiple": message.multiple, "free_text": message.free_text,
             "detail": message.detail, "name": message.name,
         }
-    return {
+    card: dict[str, Any] = {
         "type": "card", "title": message.title, "fields": [list(f) for f in message.fields],
         "body": message.body, "request_id": message.request_id, "footer": message.footer,
         "quote": message.quote, "tone": message.tone,
@@ -27,6 +27,11 @@ def message_to_json(message: Message) -> dict[str, Any]:
             for a in message.actions
         ],
     }
+    if message.file is not None:
+        card["file"] = {"token": message.file.token, "name": message.file.name,
+                        "title": message.file.title, "url": message.file.url,
+                        "expires_at": message.file.expires_at}
+    return card
 
 
 def message_from_json(data: dict[str, Any]) -> Message:
@@ -49,9 +54,17 @@ def message_from_json(data: dict[str, Any]) -> Message:
             actions=tuple(Action(**a) for a in data.get("actions", [])),
             quote=str(data.get("quote", "")),
             tone=_tone(data.get("tone")),
+            file=_file(data.get("file")),
         )
     raise ValueError(f"unknown message type {kind!r}")
 
 
 def _tone(raw: Any) -> Literal["refused", "fine", "waiting", ""]:
     return raw if raw in ("refused", "fine", "waiting") else ""
+
+
+def _file(raw: Any) -> FileOffer | None:
+    if not isinstance(raw, dict):
+        return None
+    return FileOffer(**{k: str(raw.get(k, "")) for k in ("token", "name", "title", "url",
+                                                          "expires_at")})

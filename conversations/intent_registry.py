@@ -15,13 +15,16 @@ from conversations.messages import PRESS_NAMES, Action
 LIST_INTENTS: tuple[str, ...] = ("my_requests", "pending")
 # Words that steer the conversation rather than start something.
 COMMAND_INTENTS: tuple[str, ...] = ("cancel", "restart", "help", "withdraw")
-KNOWN_INTENTS: frozenset[str] = frozenset(FLOW_NAMES + LIST_INTENTS + COMMAND_INTENTS)
+# The governance report, for the governance lead, the CEO and admins (bot/report/chat.py).
+REPORT_INTENT = "report"
+KNOWN_INTENTS: frozenset[str] = frozenset(FLOW_NAMES + LIST_INTENTS + COMMAND_INTENTS
+                                          + (REPORT_INTENT,))
 # What a "start" button may carry as its value: a flow or a list.
 STARTABLE: frozenset[str] = frozenset(FLOW_NAMES + LIST_INTENTS)
 
 # Every button name (the neutral ``ActionName``), for adapters reading a press back.
 __all__ = ["COMMAND_INTENTS", "DECISIONS", "FLOW_NAMES", "KNOWN_INTENTS", "LIST_INTENTS",
-           "MENU", "PRESS_NAMES", "STARTABLE"]
+           "MENU", "PRESS_NAMES", "REPORT_INTENT", "STARTABLE"]
 # The buttons that decide a step of a request, and what the presser is told afterwards.
 DECISIONS: dict[str, str] = {
     "approve": "You approved {id}.",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from conversations import openers
 from conversations.flow_registry import CHECK_POST, NEW_ACCOUNT, REPORT_CONCERN
+from conversations.intent_registry import REPORT_INTENT
 from conversations.people_search import Someone, named_in
 from conversations.policy import PolicyPack
 
@@ -35,6 +36,12 @@ PLATFORMS = {
 }
 # Commands that interrupt even a free-text answer (a draft may contain any other word).
 INTERRUPTS = ("cancel", "restart", "help")
+# The governance report is asked for in a message of its own ("report", "report for last
+# term"): "report" inside a longer message is a concern ("I need to report something").
+REPORT_PHRASES = ("report", "governance report", "board report", "termly report",
+                  "policy report")
+_REPORT_TERM = re.compile(r"^(?:(?:the|our|my)\s+)?(?P<what>.+?)(?:(?:\s+(?:for|of))?\s+(?:the\s+)?"
+                          r"(?P<term>this|last|previous|current)\s+term)?(?:\s+please)?$")
 
 
 def _normalise(text: str) -> str:
@@ -53,6 +60,8 @@ def detect(pack: PolicyPack, text: str) -> str | None:
     whole = is_command(pack, text)
     if whole:
         return whole
+    if report_asked(pack, text):
+        return REPORT_INTENT
     norm = _normalise(text)
     best: tuple[int, int, str] | None = None
     opener = openers.find(text)
@@ -61,7 +70,7 @@ def detect(pack: PolicyPack, text: str) -> str | None:
         at = 0 if opener.first else max(norm.rfind(said), 0)
         best = (at, -len(said), CHECK_POST.name)
     for intent, phrases in pack.intents.items():
-        if intent in INTERRUPTS:
+        if intent in INTERRUPTS or intent == REPORT_INTENT:
             continue
         for phrase in phrases:
             match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", norm)
@@ -79,6 +88,16 @@ def is_command(pack: PolicyPack, text: str) -> str | None:
         if norm in pack.intents.get(intent, ()):
             return intent
     return None
+
+
+def report_asked(pack: PolicyPack, text: str) -> str:
+    """"this" or "last" when the whole message asks for the governance report (of this term
+    or the last), else ""."""
+    match = _REPORT_TERM.match(_normalise(text).strip(" .!?"))
+    if match is None or match.group("what") not in (pack.intents.get(REPORT_INTENT)
+                                                   or REPORT_PHRASES):
+        return ""
+    return "last" if match.group("term") in ("last", "previous") else "this"
 
 
 def looks_like_question(text: str) -> bool:

@@ -59,6 +59,23 @@ class Action:
 
 
 @dataclass(frozen=True)
+class FileOffer:
+    """A file the application keeps for the person a card is for (the governance report),
+    until it is taken once or ``expires_at`` passes.
+
+    A platform that can carry a file (Slack) uploads it into the chat; others show a link to
+    ``url``, where the bot's own server hands it over once. ``url`` is absolute when the
+    server knows its public address, else a path on the server (the web playground's own).
+    """
+
+    token: str  # unguessable: whoever holds it may take the file
+    name: str  # the file's name, e.g. "policy-report-autumn-term-2026.html"
+    title: str
+    url: str
+    expires_at: str  # a stored stamp
+
+
+@dataclass(frozen=True)
 class Card:
     """A structured message: requests for approvers, outcomes, lists, menus."""
 
@@ -73,6 +90,8 @@ class Card:
     # What the card announces, for a colour and a word at a glance: "refused", "fine",
     # "waiting" (for approval) or "" for anything else.
     tone: Literal["refused", "fine", "waiting", ""] = ""
+    # A file that goes with the card (the governance report with its summary).
+    file: FileOffer | None = None
 
 
 Message = Text | Question | Card

@@ -30,3 +30,33 @@ def add_working_hours(start: datetime, hours: float, holidays: Collection[date])
                 return moment + remaining
             remaining -= left_today
         moment = midnight
+
+
+def working_days(first: date, last: date, holidays: Collection[date]) -> int:
+    """Working days from ``first`` up to, not including, ``last``: whole weeks by arithmetic,
+    so a wait of years costs no more than one of days."""
+    days = (last - first).days
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    tail = first + timedelta(days=weeks * 7)
+    count = weeks * 5 + sum(1 for i in range(rest) if (tail + timedelta(days=i)).weekday() < 5)
+    return count - sum(1 for h in holidays if first <= h < last and h.weekday() < 5)
+
+
+def working_hours_between(start: datetime, end: datetime, holidays: Collection[date]) -> float:
+    """Working hours from ``start`` to ``end`` (0 when ``end`` is not after ``start``): the
+    inverse of :func:`add_working_hours`, for how long something waited."""
+    if end <= start:
+        return 0.0
+    if start.date() == end.date():
+        return (end - start).total_seconds() / 3600 if is_working_day(
+            start.date(), holidays) else 0.0
+    first_midnight = datetime.combine(start.date() + DAY, datetime.min.time(), start.tzinfo)
+    last_midnight = datetime.combine(end.date(), datetime.min.time(), end.tzinfo)
+    hours = 24.0 * working_days(start.date() + DAY, end.date(), holidays)
+    if is_working_day(start.date(), holidays):
+        hours += (first_midnight - start).total_seconds() / 3600
+    if is_working_day(end.date(), holidays):
+        hours += (end - last_midnight).total_seconds() / 3600
+    return hours

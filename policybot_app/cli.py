@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="only what this person may see in chat (their role decides; "
                              "concern reports only if given to them, never about them)")
 
+    report = sub.add_parser("report", help="write the governance report (HTML and CSV) of a "
+                                           "period: this school term unless told")
+    report.add_argument("--from", dest="start", type=date.fromisoformat, default=None,
+                        help="YYYY-MM-DD, the first day (default: this term's first)")
+    report.add_argument("--to", dest="end", type=date.fromisoformat, default=None,
+                        help="YYYY-MM-DD, the last day (default: today, or this term's last)")
+    report.add_argument("--school", default="", help="one school only (default: the Trust)")
+    report.add_argument("--out", default="", help="the HTML file to write; the CSV goes "
+                                                  "beside it (default: policy-report-PERIOD)")
+
     jobs = sub.add_parser("jobs", help="reminders, escalation, expiry, digests, retention")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run every job as of a moment")
@@ -195,6 +205,10 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "delegate":
         return await commands.delegate(config, args.approver, args.delegate, args.start,
                                        args.until)
+    if args.command == "report":
+        from bot.report.command import report_command
+
+        return await report_command(config, args.start, args.end, args.school, args.out)
     if args.command == "export":
         what = args.what or ("all" if args.format == "json" else "requests")
         if args.format == "csv" and what == "all":

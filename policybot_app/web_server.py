@@ -4,6 +4,7 @@
 * ``/slack/events`` when ``SLACK_BOT_TOKEN`` is set.
 * ``/api/messages`` when ``MICROSOFT_APP_ID`` is set, or in the Teams emulator mode.
 * The web playground at ``/`` when asked for.
+* ``GET /reports/<token>``: a governance report, once (:mod:`bot.report.link`).
 
 A stop must fit in Docker's default 10 s between SIGTERM and SIGKILL (Heroku gives 30 s):
 requests in flight get :data:`GRACE_SECONDS`, connections still busy after that
@@ -26,6 +27,7 @@ from bot.application_port import PortToApplication
 from bot.config import Config, ConfigError
 from bot.health import ADAPTERS, APPLICATION, healthz
 from bot.logging_setup import new_request_id, request_id
+from bot.report import link as report_link
 from policybot_app.adapter_settings import slack_settings, teams_settings
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,8 @@ async def build_web_app(
     web_app[IN_FLIGHT] = InFlight()
     adapters: list[str] = []
     web_app.router.add_get("/healthz", healthz)
+    # A governance report, handed over once behind its unguessable link (Teams, playground).
+    web_app.router.add_get(report_link.ROUTE, report_link.serve)
     web_app.on_response_prepare.append(_security_headers)
     if config.slack_enabled:
         try:

@@ -235,6 +235,13 @@ function renderCard(card, at) {
   // A draft is shown exactly as typed: as text, never read as markup.
   if (card.quote) box.append(el("div", { class: "quote", text: card.quote }));
   if (card.footer) box.append(el("div", { class: "footer", text: card.footer }));
+  // A file the card offers (the governance report): the bot's server hands it over once.
+  if (card.file) {
+    box.append(el("p", { class: "file" }, el("a", {
+      href: card.file.url, target: "_blank", rel: "noopener", class: "file-link",
+      text: `Open the report (${card.file.name}); the link works once, for a day`,
+    })));
+  }
   if (card.actions.length) {
     const actions = el("div", { class: "actions" });
     for (const action of card.actions) {

@@ -21,10 +21,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Rendered, render
+from adapters.slack.files import upload
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.refusals import refusal_of
 from bot.port import ApplicationPort
-from conversations.messages import Message
+from conversations.messages import Card, Message
 from conversations.people import Person
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,10 @@ class SlackChannel:
         conversation, ts = await self.post(conversation, rendered)
         if key:
             await self.port.notes.put(SENT, sent_as, {"channel": conversation, "ts": ts})
+        if isinstance(message, Card) and message.file is not None:
+            # The file a card offers (the governance report), after the card. Such a card is
+            # never sent under a key: a retry posts it again with the file.
+            await upload(self.client, self.port, conversation, message.file)
 
     async def dm(self, user_id: str) -> str:
         """The direct-message conversation between the bot and ``user_id``."""

@@ -10,6 +10,8 @@ scopes are the ones the adapter's Web API calls and events need, no more:
   users:read         users.info (who pressed or typed)
   users:read.email   the email in users.info and users.lookupByEmail (directory lookup)
   commands           the /socialmedia slash command
+  files:write        files.getUploadURLExternal, files.completeUploadExternal (the governance
+                     report, uploaded into the DM of whoever asked for it)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ BOT_SCOPES = (
     "app_mentions:read",
     "chat:write",
     "commands",
+    "files:write",
     "im:history",
     "im:write",
     "users:read",

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.slack import blocks
 from adapters.slack.channel import SlackChannel
+from adapters.slack.files import upload
 from adapters.slack.identity import SlackIdentity
 from adapters.slack.reading import failure
 from bot.port import ApplicationPort
@@ -65,6 +66,10 @@ class SlackReplies:
             try:
                 conversation = conversation or await self.channel.dm(user_id)
                 await self.channel.post(conversation, blocks.render(message))
+                if isinstance(message, Card) and message.file is not None:
+                    # A file goes to the DM, wherever the request for it came from.
+                    await upload(self.client, self.port, await self.channel.dm(user_id),
+                                 message.file)
             except asyncio.CancelledError:
                 if person is not None:
                     await self.hand_over(person, messages[i:])

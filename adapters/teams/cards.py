@@ -23,6 +23,7 @@ from conversations.messages import (
     ActionName,
     Card,
     Choice,
+    FileOffer,
     Message,
     Press,
     Question,
@@ -227,7 +228,24 @@ def _card_json(card: Card, body_text: str, quote: str = "") -> dict[str, Any]:
                      "maxLength": COMMENT_MAX, "label": label, "placeholder": placeholder})
     if card.footer:
         body += _paragraphs(card.footer, isSubtle=True)
-    return _envelope(body, [_action_button(a) for a in card.actions], fallback=card.title)
+    actions = [_action_button(a) for a in card.actions]
+    if card.file is not None:
+        link, note = file_link(card.file)
+        body += _paragraphs(note, isSubtle=True)
+        actions += [link] if link else []
+    return _envelope(body, actions, fallback=card.title)
+
+
+def file_link(offer: FileOffer) -> tuple[dict[str, Any] | None, str]:
+    """The button that opens the file a card offers, served once by the bot's own server,
+    and a line about it. Teams opens only an absolute https (or http) address: without one
+    (POLICYBOT_PUBLIC_URL unset) there is no button, and the line says where to get it."""
+    if not offer.url.startswith(("https://", "http://")):
+        return None, ("The report file can't be linked from Teams until the bot's public "
+                      "address (POLICYBOT_PUBLIC_URL) is set; `policybot report` writes it "
+                      "on the server.")
+    return ({"type": "Action.OpenUrl", "title": "Open the report", "url": offer.url},
+            "The link opens the report once, for a day; save or print it from the browser.")
 
 
 def card_card(card: Card) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from bot.directory_sync import schedule as directory_schedule
 from bot.directory_sync.run import Network
 from bot.due_work import digests, retention
 from bot.due_work.pending_steps import DueWorkReport, PendingSteps, timings_from
+from bot.report import schedule as report_schedule
 from bot.tx import Tx
 from storage.base import Conflict
 
@@ -44,6 +45,9 @@ class DueWork:
         reviewed = await digests.run_review(self.application, now, people)
         if reviewed:
             report.count("policy review notices", reviewed)
+        reported = await report_schedule.run_scheduled(self.application, now)
+        if reported:
+            report.count("governance reports sent", reported)
         if await self._claim_daily(keys.RETENTION_RUN, now):
             purged = await retention.purge(self.application.storage, now, self.retention_days)
             if purged.requests:
@@ -79,6 +83,10 @@ class DueWork:
             if at > now:
                 items.append((at, f"policy review notice ({days} days before)"
                                if days else "policy review notice (on the day)"))
+        schedule = self.application.config.get("POLICYBOT_REPORT_AT").strip()
+        report_at = report_schedule.next_slot(schedule, now) if schedule else None
+        if report_at is not None:
+            items.append((report_at, "governance report of the term just ended"))
         return sorted(items)
 
     async def tick(self) -> None:

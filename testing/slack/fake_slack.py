@@ -1,9 +1,11 @@
 """A fake Slack Web API on a free loopback port: answers like Slack, records every call.
 
 It keeps the messages it was asked to post, with their current look after chat.update, so a
-test can press the buttons the bot really sent. It can be told to fail the next call to a
-method (a 429 with Retry-After, or an error) or to hold calls to a method unanswered until
-released, and it serves a Socket Mode WebSocket.
+test can press the buttons the bot really sent, and the files uploaded through Slack's upload
+flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal), refusing
+what Slack refuses. It can be told to fail the next call to a method (a 429 with Retry-After,
+or an error) or to hold calls to a method unanswered until released, and it serves a Socket
+Mode WebSocket.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ class Posted:
 
 
 @dataclass
+class Upload:
+    """A file as files.getUploadURLExternal announced it, then its bytes and where it went."""
+
+    name: str
+    length: int
+    data: bytes | None = None
+    title: str = ""
+    channel: str = ""  # set by files.completeUploadExternal
+
+
+@dataclass
 class Failure:
     status: int
     error: str
@@ -71,6 +84,8 @@ class FakeSlack:
     app_token: str = "xapp-test-app-token"
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
+    files: dict[str, Upload] = field(default_factory=dict)
+    _opened: set[str] = field(default_factory=set)  # DM conversations opened
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _server: TestServer | None = None
@@ -82,6 +97,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket", self._socket)
+        app.router.add_route("*", "/upload/{file_id}", self._upload)
         self._server = TestServer(app, host="127.0.0.1", port=0)
         await self._server.start_server()
         return self.url
@@ -182,6 +198,7 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_arguments"}
         if users in self.disabled:
             return {"ok": False, "error": "user_disabled"}
+        self._opened.add("D" + users)
         return {"ok": True, "channel": {"id": "D" + users}}
 
     def _next_ts(self) -> str:
@@ -220,6 +237,51 @@ class FakeSlack:
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": f"V{len(self.calls):05d}", **args["view"]}}
+
+    # -- files: the upload flow Slack asks for since files.upload was retired -------------
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length or length == "0":
+            return {"ok": False, "error": "missing_argument"}
+        if not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = Upload(filename, int(length))
+        assert self._server is not None
+        return {"ok": True, "file_id": file_id,
+                "upload_url": str(self._server.make_url(f"/upload/{file_id}"))}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the bytes, once, of exactly the length announced."""
+        upload = self.files.get(request.match_info["file_id"])
+        if request.method != "POST" or upload is None or upload.data is not None:
+            return web.Response(status=404, text="Not Found")
+        data = await request.read()
+        if len(data) != upload.length:
+            return web.Response(status=400, text="length does not match")
+        upload.data = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(str(args.get("files", "")))
+            ids = [str(f["id"]) for f in wanted]
+        except (ValueError, TypeError, KeyError):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not ids or any(self.files.get(i) is None or self.files[i].data is None for i in ids):
+            return {"ok": False, "error": "file_not_found"}
+        channel = str(args.get("channel_id") or "")
+        # The bot's DM with each user Slack knows exists (events arrive from it).
+        if channel and channel not in self._opened | {"D" + u for u in self.emails}:
+            return {"ok": False, "error": "channel_not_found"}
+        shared = []
+        for item in wanted:
+            upload = self.files[str(item["id"])]
+            upload.title, upload.channel = str(item.get("title") or upload.name), channel
+            shared.append({"id": item["id"], "name": upload.name, "title": upload.title,
+                           "size": upload.length})
+        return {"ok": True, "files": shared}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         assert self._server is not None

@@ -40,10 +40,12 @@ EMAILS = {
     "UIMRAN": "Imran.Hussain@northbrook.example",
     "ULUCY": "lucy.evans@northbrook.example",
     "USTRANGER": "someone@elsewhere.example",
+    "URAJESH": "rajesh.patel@northbrook.example",  # the Head of Governance and People
 }
 SOPHIE, IMRAN, LUCY = "USOPHIE", "UIMRAN", "ULUCY"
 DANIEL, JOANNE, SIOBHAN = "UDANIEL", "UJOANNE", "USIOBHAN"
 STRANGER, GHOST = "USTRANGER", "UGHOST"  # not in the directory; unknown to Slack
+RAJESH = "URAJESH"
 
 
 @pytest.fixture

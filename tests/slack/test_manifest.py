@@ -11,7 +11,7 @@ from policybot_app.cli import main
 from testing.slack.fake_slack import BOT_USER
 from testing.slack.harness import SlackHarness
 from testing.slack.journeys import OPINION, ask_to_post
-from testing.slack.world import SOPHIE
+from testing.slack.world import RAJESH, SOPHIE
 
 # What each Web API method and event needs (Slack's method and event reference pages).
 METHOD_SCOPES: dict[str, set[str]] = {
@@ -23,6 +23,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users.lookupByEmail": {"users:read.email"},
     "views.open": set(),
     "views.publish": set(),
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
 }
 EVENT_SCOPES: dict[str, set[str]] = {
     "message.im": {"im:history"},
@@ -80,10 +82,12 @@ async def test_the_manifest_matches_what_the_adapter_uses(slack: SlackHarness) -
     # Scopes: exactly what the Web API calls made in a whole journey and the events need.
     await ask_to_post(sophie, OPINION + "I think the new bus timetable works")
     await slack.user("UDANIEL").press("Reject")
+    await slack.user(RAJESH).say("report")  # the governance report, uploaded as a file
     called = {c.method for c in slack.fake.calls}
     assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)
     assert {"chat.postMessage", "chat.update", "conversations.open", "users.info",
-            "views.open", "views.publish"} <= called
+            "views.open", "views.publish", "files.getUploadURLExternal",
+            "files.completeUploadExternal"} <= called
     needed = set().union(*(METHOD_SCOPES[m] for m in called),
                          *(EVENT_SCOPES[e] for e in events), {"commands"})
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
