@@ -23,6 +23,7 @@ from bot.report.scope import (
     tally,
 )
 from bot.report.tables import Section, Table
+from conversations.flow_registry import CHECK_POST
 
 OUTCOMES = ("Fine to post", "Refused", "Needs approval")
 FINE, REFUSED, APPROVAL = range(3)
@@ -31,7 +32,7 @@ FINE, REFUSED, APPROVAL = range(3)
 def post_checks(scope: Scope) -> Iterator[tuple[int, str, str, str]]:
     """(outcome, when, school, platform) of every post check in the period."""
     for event in scope.events("checked"):
-        if event.flow == "check_post" and event.outcome in ("allow", "refuse"):
+        if event.flow == CHECK_POST.name and event.outcome in ("allow", "refuse"):
             yield (FINE if event.outcome == "allow" else REFUSED, event.at, event.school,
                    event.platform)
     for row in scope.made("post"):
@@ -78,7 +79,7 @@ def use(scope: Scope) -> Section:
 
 def going_wrong(scope: Scope) -> Section:
     refusals = [e for e in scope.events("checked")
-                if e.flow == "check_post" and e.outcome == "refuse"]
+                if e.flow == CHECK_POST.name and e.outcome == "refuse"]
     approvals = list(scope.made("post"))
     by_clause = Table("wrong.clause", "Refusals and approvals asked for, by clause", "Clause",
                       ("Refused", "Sent for approval"), counts=frozenset({0, 1}))

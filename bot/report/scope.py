@@ -13,6 +13,7 @@ from typing import Any
 from bot.report.options import Timing
 from bot.report.period import Period
 from bot.report.source import EventRow, RequestRow, StoreRows
+from conversations.flow_registry import REPORT_CONCERN
 from conversations.people import CENTRAL
 from conversations.policy import PolicyPack
 from conversations.timefmt import iso
@@ -103,7 +104,7 @@ class Scope:
     def category_label(self, value: str) -> str:
         if not value:
             return NOT_RECORDED
-        flow = self.pack.flows.get("report_concern")
+        flow = self.pack.flows.get(REPORT_CONCERN.name)
         if flow is None or not flow.has_question("about"):
             return value
         return flow.question("about").label_of(value)
