@@ -15,12 +15,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.teams.cards import card_card
 from adapters.terminal import TerminalChat
 from bot.app import Application, build_application
 from bot.application_port import PortToApplication
 from bot.config import Config
 from bot.report.chat import NOT_FOR_YOU
-from conversations.messages import Card
+from conversations.messages import Card, FileOffer
 from policybot_app.web_server import build_web_app
 from storage.tinydb_store import TinyDBStorage
 from testing.chat import Chat, make_app
@@ -160,3 +161,12 @@ async def test_the_terminal_saves_the_report_in_its_folder(
         assert await app.storage.scan("reportfile/") == []
     finally:
         await app.close()
+
+
+def test_a_teams_card_without_the_public_address_says_where_to_get_the_report() -> None:
+    offer = FileOffer("t" * 43, "policy-report.html", "Governance report", "/reports/" + "t" * 43,
+                      "2026-03-03T09:00:00.000000Z")
+    card = card_card(Card(title="Governance report: Spring term 2026", file=offer))
+    assert schema_errors(card) == []
+    assert not [a for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"]
+    assert "POLICYBOT_PUBLIC_URL" in texts_of(card)
