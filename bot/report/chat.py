@@ -5,7 +5,6 @@ them. The one handler the routes table (bot/routes.py) gives the "report" intent
 from __future__ import annotations
 
 from bot.report import files
-from bot.report.build import make_report
 from bot.report.options import ReportOptions
 from bot.report.period import last_term, this_term
 from bot.turn_context import Handled, TurnContext
@@ -40,6 +39,7 @@ class ReportChat:
         period = (last_term if which == "last" else this_term)(ctx.now.date())
         # Read from the store itself, not the turn's transaction: the report changes nothing
         # it reads, and a concurrent turn elsewhere must not make this one start again.
+        from bot.report.build import make_report  # loads matplotlib: only when needed
         report = await make_report(self.storage, self.pack, self.options, period, "", ctx.now)
         put, offer = files.keep(report.html, f"{report.stem}.html",
                                 f"Governance report: {period.title()}",

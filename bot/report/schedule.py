@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from bot import keys
 from bot.app import Application
 from bot.report import files
-from bot.report.build import make_report
 from bot.report.options import cron, options_from
 from bot.report.period import term_containing
 from bot.tx import Tx
@@ -64,6 +63,7 @@ async def run_scheduled(application: Application, now: datetime) -> int:
     period = term_containing(slot.date()).before()
     outbound = []
     if leads:
+        from bot.report.build import make_report  # loads matplotlib: only when needed
         report = await make_report(storage, application.pack, options, period, "", now)
         for lead in leads:
             put, offer = files.keep(report.html, f"{report.stem}.html",
