@@ -63,7 +63,7 @@ class FileOffer:
     """A file the application keeps for the person a card is for (the governance report),
     until it is taken once or ``expires_at`` passes.
 
-    A platform that can carry a file (Slack) uploads it into the chat; others show a link to
+    A platform that can carry a file uploads it into the chat; others show a link to
     ``url``, where the bot's own server hands it over once. ``url`` is absolute when the
     server knows its public address, else a path on the server (the web playground's own).
     """

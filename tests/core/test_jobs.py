@@ -228,4 +228,12 @@ async def test_an_unacknowledged_report_is_reminded_then_escalated(
     assert moved["status"] == "referred" and moved["steps"][0]["approver"] == CEO
     ceo_cards = [m for m in await Chat(app, CEO).inbox() if isinstance(m, Card)]
     assert ceo_cards[-1].actions[0].name == "acknowledge"
+    # A report waits to be taken in hand, not for a decision: its notices say so.
+    said = [m.text if isinstance(m, Text) else f"{m.title} {m.footer}"
+            for email in (TEACHER, HEAD, CEO) for m in await Chat(app, email).inbox()
+            if not isinstance(m, Card) or m.footer]
+    notices = [t for t in said if "Escalated to" in t or "Reminder:" in t]
+    assert len(notices) >= 3, said  # the reporter, the one it left and the one it reached
+    assert not [t for t in notices if "decision" in t], notices
+    assert any("with no one taking it in hand" in t for t in notices), notices
     assert (await run_due_work(app, clock, start + timedelta(days=60))).get("expired") is None
